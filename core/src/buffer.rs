@@ -1,0 +1,132 @@
+//! Storage for frames that straddle chunk boundaries.
+//!
+//! A frame that lies inside one input chunk is handed out as a slice of that chunk and never
+//! touches the buffer. Only a frame split across chunks is copied here, so the buffer needs to
+//! hold one frame, not a stream.
+
+/// Caller-provided storage for one straddling frame.
+///
+/// Implemented for `[u8; N]`, `[u8]` and `&mut B` (so a decoder can own its storage or borrow
+/// it: `&mut [u8]`, `&mut [u8; N]`), for `heapless::Vec<u8, N>` with the `heapless` feature, and
+/// for `Vec<u8>` with the `alloc` feature. The trait is sealed: the decoder relies on its exact
+/// behaviour to stay panic-free.
+pub trait FrameBuffer: sealed::Storage {
+    /// The largest frame this buffer can hold. A `Vec<u8>` reports `usize::MAX`: it grows,
+    /// bounded by the decoder's maximum frame length, and only as bytes actually arrive.
+    fn capacity(&self) -> usize;
+}
+
+pub(crate) mod sealed {
+    pub trait Storage {
+        /// Stores `bytes` at `at..at + bytes.len()`, discarding anything at or past `at`.
+        /// The decoder guarantees `at + bytes.len() <= capacity()` and that `at` never skips
+        /// past what was stored.
+        fn store_at(&mut self, at: usize, bytes: &[u8]);
+        /// The first `len` stored bytes (empty if fewer are stored, which the decoder never asks).
+        fn stored(&self, len: usize) -> &[u8];
+    }
+}
+
+impl sealed::Storage for [u8] {
+    #[inline]
+    fn store_at(&mut self, at: usize, bytes: &[u8]) {
+        if let Some(dst) = at
+            .checked_add(bytes.len())
+            .and_then(|end| self.get_mut(at..end))
+        {
+            dst.copy_from_slice(bytes);
+        }
+    }
+    #[inline]
+    fn stored(&self, len: usize) -> &[u8] {
+        self.get(..len).unwrap_or(&[])
+    }
+}
+
+impl FrameBuffer for [u8] {
+    #[inline]
+    fn capacity(&self) -> usize {
+        self.len()
+    }
+}
+
+impl<const N: usize> sealed::Storage for [u8; N] {
+    #[inline]
+    fn store_at(&mut self, at: usize, bytes: &[u8]) {
+        self.as_mut_slice().store_at(at, bytes)
+    }
+    #[inline]
+    fn stored(&self, len: usize) -> &[u8] {
+        self.as_slice().stored(len)
+    }
+}
+
+impl<const N: usize> FrameBuffer for [u8; N] {
+    #[inline]
+    fn capacity(&self) -> usize {
+        N
+    }
+}
+
+impl<B: FrameBuffer + ?Sized> sealed::Storage for &mut B {
+    #[inline]
+    fn store_at(&mut self, at: usize, bytes: &[u8]) {
+        (**self).store_at(at, bytes)
+    }
+    #[inline]
+    fn stored(&self, len: usize) -> &[u8] {
+        (**self).stored(len)
+    }
+}
+
+impl<B: FrameBuffer + ?Sized> FrameBuffer for &mut B {
+    #[inline]
+    fn capacity(&self) -> usize {
+        (**self).capacity()
+    }
+}
+
+#[cfg(feature = "heapless")]
+impl<const N: usize> sealed::Storage for heapless::Vec<u8, N> {
+    #[inline]
+    fn store_at(&mut self, at: usize, bytes: &[u8]) {
+        self.truncate(at);
+        // Cannot fail: the decoder never stores past `capacity()`.
+        let _ = self.extend_from_slice(bytes);
+    }
+    #[inline]
+    fn stored(&self, len: usize) -> &[u8] {
+        self.get(..len).unwrap_or(&[])
+    }
+}
+
+#[cfg(feature = "heapless")]
+impl<const N: usize> FrameBuffer for heapless::Vec<u8, N> {
+    #[inline]
+    fn capacity(&self) -> usize {
+        N
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl sealed::Storage for alloc::vec::Vec<u8> {
+    #[inline]
+    fn store_at(&mut self, at: usize, bytes: &[u8]) {
+        self.truncate(at);
+        // Grows with the bytes that arrived, never with the length a header announced
+        // (the tokio#333 mistake).
+        self.extend_from_slice(bytes);
+    }
+    #[inline]
+    fn stored(&self, len: usize) -> &[u8] {
+        self.get(..len).unwrap_or(&[])
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl FrameBuffer for alloc::vec::Vec<u8> {
+    #[inline]
+    fn capacity(&self) -> usize {
+        usize::MAX
+    }
+}

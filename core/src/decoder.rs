@@ -1,0 +1,601 @@
+//! The length-frame decoder: bytes in, frames out, no I/O.
+
+use crate::buffer::FrameBuffer;
+use crate::error::{ConfigError, DecodeError};
+use crate::header::{LengthHeader, RawLength};
+
+/// The maximum frame length a [`DecoderConfig`] starts with: 64 KiB.
+pub const DEFAULT_MAX_FRAME_LEN: u64 = 64 * 1024;
+
+/// What to do with a frame whose header announces more than the maximum frame length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Oversize {
+    /// Fail with [`DecodeError::FrameTooLarge`] and stay failed until
+    /// [`reset`](LengthDecoder::reset). The default.
+    #[default]
+    Reject,
+    /// Discard the frame's bytes as they arrive, report [`Event::Skipped`] once they are gone,
+    /// then carry on with the next frame (Netty's `discardingTooLongFrame`).
+    Skip,
+}
+
+/// How a [`LengthDecoder`] reads a stream. Build it with the `const` methods:
+///
+/// ```
+/// use unstick::{DecoderConfig, LengthHeader, Oversize};
+/// const PYTHON_PEER: DecoderConfig = DecoderConfig::new()
+///     .header(LengthHeader::I32_LE)
+///     .max_frame_len(1 << 20)
+///     .oversize(Oversize::Skip);
+/// assert_eq!(PYTHON_PEER.get_max_frame_len(), 1 << 20);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct DecoderConfig {
+    max_frame_len: u64,
+    header: LengthHeader,
+    oversize: Oversize,
+    streaming: bool,
+}
+
+impl Default for DecoderConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DecoderConfig {
+    /// 4-byte big-endian unsigned header, [`DEFAULT_MAX_FRAME_LEN`], [`Oversize::Reject`],
+    /// no streaming.
+    pub const fn new() -> Self {
+        Self {
+            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            header: LengthHeader::U32_BE,
+            oversize: Oversize::Reject,
+            streaming: false,
+        }
+    }
+
+    /// Sets the length header format.
+    #[must_use]
+    pub const fn header(mut self, header: LengthHeader) -> Self {
+        self.header = header;
+        self
+    }
+
+    /// Sets the maximum frame length (payload bytes, header not counted). A header announcing
+    /// more is refused or skipped before a single payload byte is buffered.
+    #[must_use]
+    pub const fn max_frame_len(mut self, max: u64) -> Self {
+        self.max_frame_len = max;
+        self
+    }
+
+    /// Sets what happens to frames over the maximum length.
+    #[must_use]
+    pub const fn oversize(mut self, policy: Oversize) -> Self {
+        self.oversize = policy;
+        self
+    }
+
+    /// With streaming on, a frame longer than the buffer (but within the maximum) is not an
+    /// error: it is delivered as [`Event::StreamStart`], [`Event::StreamPiece`]s borrowed from the
+    /// input, and [`Event::StreamEnd`]. Frames that fit the buffer still arrive whole. This is how
+    /// a device with a 1 KiB buffer receives a 4 GiB frame.
+    #[must_use]
+    pub const fn streaming(mut self, on: bool) -> Self {
+        self.streaming = on;
+        self
+    }
+
+    /// The length header format.
+    pub const fn get_header(&self) -> LengthHeader {
+        self.header
+    }
+
+    /// The maximum frame length.
+    pub const fn get_max_frame_len(&self) -> u64 {
+        self.max_frame_len
+    }
+
+    /// The oversize policy.
+    pub const fn get_oversize(&self) -> Oversize {
+        self.oversize
+    }
+
+    /// Whether streaming is on.
+    pub const fn get_streaming(&self) -> bool {
+        self.streaming
+    }
+}
+
+/// Something the decoder found in the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum Event<'a> {
+    /// A whole frame's payload. Borrowed from the input chunk when the frame lay inside it
+    /// (zero-copy), otherwise from the decoder's buffer.
+    Frame(&'a [u8]),
+    /// Streaming only: a frame longer than the buffer begins; `len` payload bytes follow as
+    /// [`StreamPiece`](Event::StreamPiece)s.
+    StreamStart {
+        /// The frame's payload length.
+        len: u64,
+    },
+    /// Streaming only: the next piece of the current frame, borrowed from the input (never
+    /// copied). Pieces are never empty.
+    StreamPiece(&'a [u8]),
+    /// Streaming only: the current frame's last piece has been delivered.
+    StreamEnd,
+    /// With [`Oversize::Skip`]: an over-limit frame of `len` bytes was discarded in full.
+    Skipped {
+        /// The discarded frame's announced length.
+        len: u64,
+    },
+}
+
+/// The result of one [`LengthDecoder::decode`] call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub struct Decoded<'a> {
+    /// How many input bytes were used. Pass the rest (`&input[consumed..]`) to the next call.
+    pub consumed: usize,
+    /// What was found, or `None` (httparse's `Partial`): every input byte was consumed and
+    /// the decoder needs more input.
+    pub event: Option<Event<'a>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    TooLarge(u64),
+    Negative(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// `have` bytes of the header are in `bytes`.
+    Header {
+        have: u8,
+        bytes: [u8; 8],
+    },
+    /// A frame of `len <= capacity` bytes is being copied into the buffer.
+    Buffering {
+        len: usize,
+        filled: usize,
+    },
+    /// A frame longer than the buffer is passing through as pieces.
+    Streaming {
+        len: u64,
+        remaining: u64,
+    },
+    /// The last piece went out; [`Event::StreamEnd`] is next.
+    StreamDone {
+        len: u64,
+    },
+    /// An over-limit frame is being discarded.
+    Skipping {
+        len: u64,
+        remaining: u64,
+    },
+    Failed(Failure),
+}
+
+const FRESH_HEADER: State = State::Header {
+    have: 0,
+    bytes: [0; 8],
+};
+
+/// Reassembles length-prefixed frames from byte chunks split anywhere.
+///
+/// Feed it whatever the transport produced, 1 byte or 1 MiB at a time, and call
+/// [`decode`](Self::decode) until it returns no event. It never does I/O, never allocates
+/// (except a `Vec<u8>` buffer growing with arrived bytes under the `alloc` feature) and never
+/// panics.
+///
+/// ```
+/// use unstick::{DecoderConfig, Event, LengthDecoder};
+///
+/// let mut buf = [0u8; 64];
+/// let mut decoder = LengthDecoder::new(DecoderConfig::new().max_frame_len(64), &mut buf[..])?;
+/// // "hi" and "there", glued and split in the wrong places, as TCP may deliver them.
+/// let chunks: [&[u8]; 3] = [b"\0\0\0\x02h", b"i\0\0\0\x05th", b"ere"];
+/// let mut frames = Vec::new();
+/// for chunk in chunks {
+///     let mut input = chunk;
+///     loop {
+///         let step = decoder.decode(input)?;
+///         input = &input[step.consumed..];
+///         match step.event {
+///             Some(Event::Frame(frame)) => frames.push(frame.to_vec()),
+///             Some(other) => unreachable!("no streaming or skipping configured: {other:?}"),
+///             None => break,
+///         }
+///     }
+/// }
+/// assert_eq!(frames, [b"hi".to_vec(), b"there".to_vec()]);
+/// decoder.finish()?; // the stream ended on a frame boundary
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct LengthDecoder<B> {
+    config: DecoderConfig,
+    /// Index of the frame being decoded.
+    frame: u64,
+    /// Stream offset of that frame's header.
+    offset: u64,
+    state: State,
+    buf: B,
+}
+
+impl<B: FrameBuffer> LengthDecoder<B> {
+    /// A decoder with `config` that copies straddling frames into `buf`.
+    ///
+    /// Without streaming, every frame up to the maximum length must fit the buffer, so a buffer
+    /// smaller than [`DecoderConfig::max_frame_len`] is refused here rather than at the first
+    /// large frame.
+    pub fn new(config: DecoderConfig, buf: B) -> Result<Self, ConfigError> {
+        let capacity = buf.capacity();
+        if !config.streaming && (capacity as u64) < config.max_frame_len {
+            return Err(ConfigError::BufferSmallerThanLimit {
+                capacity,
+                max_frame_len: config.max_frame_len,
+            });
+        }
+        Ok(Self {
+            config,
+            frame: 0,
+            offset: 0,
+            state: FRESH_HEADER,
+            buf,
+        })
+    }
+
+    /// Decodes from `input` until one event is found or the input is used up.
+    ///
+    /// Call it again with `&input[consumed..]` until it returns `event: None`; an empty input is
+    /// fine and still yields pending events ([`Event::StreamEnd`]). A frame borrowed from the
+    /// decoder's buffer lives until the next call.
+    ///
+    /// After an error the decoder is failed: it returns the same error until
+    /// [`reset`](Self::reset).
+    #[inline]
+    pub fn decode<'f, 'd: 'f, 'i: 'f>(
+        &'d mut self,
+        input: &'i [u8],
+    ) -> Result<Decoded<'f>, DecodeError> {
+        // The common case, kept small enough to inline: a whole frame inside the input.
+        if let State::Header { have: 0, .. } = self.state
+            && let Some(header) = input.first_chunk::<8>()
+            && let RawLength::Len(len) = self.config.header.read(header)
+        {
+            let w = self.config.header.len();
+            if len <= self.config.max_frame_len
+                && len <= self.buf.capacity() as u64
+                && len <= (input.len() - w) as u64
+            {
+                // `len` fits in the input, so it fits in a usize.
+                let end = w + len as usize;
+                if let Some(frame) = input.get(w..end) {
+                    self.frame_done(end as u64);
+                    return Ok(Decoded {
+                        consumed: end,
+                        event: Some(Event::Frame(frame)),
+                    });
+                }
+            }
+        }
+        self.decode_slow(input)
+    }
+
+    #[inline(never)]
+    fn decode_slow<'f, 'd: 'f, 'i: 'f>(
+        &'d mut self,
+        input: &'i [u8],
+    ) -> Result<Decoded<'f>, DecodeError> {
+        let header = self.config.header;
+        let w = header.len();
+        let mut consumed = 0usize;
+        loop {
+            let rest = input.get(consumed..).unwrap_or(&[]);
+            match self.state {
+                State::Header { have, mut bytes } => {
+                    let have = usize::from(have);
+                    let take = (w - have).min(rest.len());
+                    if let (Some(dst), Some(src)) =
+                        (bytes.get_mut(have..have + take), rest.get(..take))
+                    {
+                        dst.copy_from_slice(src);
+                    }
+                    consumed += take;
+                    if have + take < w {
+                        self.state = State::Header {
+                            have: (have + take) as u8,
+                            bytes,
+                        };
+                        return Ok(Decoded {
+                            consumed,
+                            event: None,
+                        });
+                    }
+                    let len = match header.read(&bytes) {
+                        RawLength::Len(len) => len,
+                        RawLength::Negative(value) => {
+                            return Err(self.fail(Failure::Negative(value)));
+                        }
+                    };
+                    if len > self.config.max_frame_len {
+                        match self.config.oversize {
+                            Oversize::Reject => return Err(self.fail(Failure::TooLarge(len))),
+                            Oversize::Skip => {
+                                self.state = State::Skipping {
+                                    len,
+                                    remaining: len,
+                                };
+                                continue;
+                            }
+                        }
+                    }
+                    if len <= self.buf.capacity() as u64 {
+                        // Fits the buffer, hence a usize.
+                        self.state = State::Buffering {
+                            len: len as usize,
+                            filled: 0,
+                        };
+                        continue;
+                    }
+                    self.state = State::Streaming {
+                        len,
+                        remaining: len,
+                    };
+                    return Ok(Decoded {
+                        consumed,
+                        event: Some(Event::StreamStart { len }),
+                    });
+                }
+                State::Buffering { len, filled } => {
+                    if filled == 0 {
+                        // The header straddled but the payload may lie inside this chunk.
+                        if let Some(frame) = rest.get(..len) {
+                            self.state = FRESH_HEADER;
+                            self.frame_done((w + len) as u64);
+                            return Ok(Decoded {
+                                consumed: consumed + len,
+                                event: Some(Event::Frame(frame)),
+                            });
+                        }
+                    }
+                    let take = (len - filled).min(rest.len());
+                    if let Some(src) = rest.get(..take) {
+                        self.buf.store_at(filled, src);
+                    }
+                    consumed += take;
+                    if filled + take < len {
+                        self.state = State::Buffering {
+                            len,
+                            filled: filled + take,
+                        };
+                        return Ok(Decoded {
+                            consumed,
+                            event: None,
+                        });
+                    }
+                    self.state = FRESH_HEADER;
+                    self.frame_done((w + len) as u64);
+                    return Ok(Decoded {
+                        consumed,
+                        event: Some(Event::Frame(self.buf.stored(len))),
+                    });
+                }
+                State::Streaming { len, remaining } => {
+                    if rest.is_empty() {
+                        return Ok(Decoded {
+                            consumed,
+                            event: None,
+                        });
+                    }
+                    let take = remaining.min(rest.len() as u64);
+                    let remaining = remaining - take;
+                    self.state = if remaining == 0 {
+                        State::StreamDone { len }
+                    } else {
+                        State::Streaming { len, remaining }
+                    };
+                    // `take <= rest.len()`, so it fits a usize.
+                    let take = take as usize;
+                    return Ok(Decoded {
+                        consumed: consumed + take,
+                        event: Some(Event::StreamPiece(rest.get(..take).unwrap_or(&[]))),
+                    });
+                }
+                State::StreamDone { len } => {
+                    self.state = FRESH_HEADER;
+                    self.frame_done((w as u64).saturating_add(len));
+                    return Ok(Decoded {
+                        consumed,
+                        event: Some(Event::StreamEnd),
+                    });
+                }
+                State::Skipping { len, remaining } => {
+                    let take = remaining.min(rest.len() as u64);
+                    let remaining = remaining - take;
+                    consumed += take as usize;
+                    if remaining > 0 {
+                        self.state = State::Skipping { len, remaining };
+                        return Ok(Decoded {
+                            consumed,
+                            event: None,
+                        });
+                    }
+                    self.state = FRESH_HEADER;
+                    self.frame_done((w as u64).saturating_add(len));
+                    return Ok(Decoded {
+                        consumed,
+                        event: Some(Event::Skipped { len }),
+                    });
+                }
+                State::Failed(failure) => return Err(self.error(failure)),
+            }
+        }
+    }
+
+    /// Decodes all of `input`, calling `on_event` for every event, in order.
+    ///
+    /// The same as calling [`decode`](Self::decode) in a loop; handy when the caller does not
+    /// need to stop between events.
+    pub fn decode_all<F>(&mut self, input: &[u8], mut on_event: F) -> Result<(), DecodeError>
+    where
+        F: FnMut(Event<'_>),
+    {
+        let mut input = input;
+        loop {
+            let step = self.decode(input)?;
+            input = input.get(step.consumed..).unwrap_or(&[]);
+            match step.event {
+                Some(event) => on_event(event),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Says whether the stream may end here: `Ok(())` on a frame boundary, otherwise the
+    /// truncation (which frame, how many bytes missing) or the error the decoder failed with.
+    ///
+    /// Call it when the transport reports end of stream. It does not change the decoder.
+    pub fn finish(&self) -> Result<(), DecodeError> {
+        let (frame, offset) = (self.frame, self.offset);
+        match self.state {
+            State::Header { have: 0, .. } | State::StreamDone { .. } => Ok(()),
+            State::Header { have, .. } => Err(DecodeError::TruncatedHeader {
+                frame,
+                offset,
+                have,
+                width: self.config.header.len() as u8,
+            }),
+            State::Buffering { len, filled } => Err(DecodeError::TruncatedFrame {
+                frame,
+                offset,
+                len: len as u64,
+                missing: (len - filled) as u64,
+            }),
+            State::Streaming { len, remaining } | State::Skipping { len, remaining } => {
+                Err(DecodeError::TruncatedFrame {
+                    frame,
+                    offset,
+                    len,
+                    missing: remaining,
+                })
+            }
+            State::Failed(failure) => Err(self.error(failure)),
+        }
+    }
+
+    /// Forgets everything about the stream so far (a partial frame, a failure, the frame and
+    /// byte counters) and starts over, keeping the configuration and the buffer.
+    pub fn reset(&mut self) {
+        self.state = FRESH_HEADER;
+        self.frame = 0;
+        self.offset = 0;
+    }
+
+    /// Whether the decoder sits on a frame boundary with nothing pending.
+    pub fn is_idle(&self) -> bool {
+        matches!(self.state, State::Header { have: 0, .. })
+    }
+
+    /// Whether the decoder has failed (see [`reset`](Self::reset)).
+    pub fn is_failed(&self) -> bool {
+        matches!(self.state, State::Failed(_))
+    }
+
+    /// Frames completed so far (delivered whole, streamed to the end, or skipped); also the
+    /// index of the frame being decoded.
+    pub fn frames(&self) -> u64 {
+        self.frame
+    }
+
+    /// Stream offset of the current frame's header: bytes of completed frames so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &DecoderConfig {
+        &self.config
+    }
+
+    /// Returns the buffer, dropping the decoder.
+    pub fn into_buffer(self) -> B {
+        self.buf
+    }
+
+    #[inline(always)]
+    fn frame_done(&mut self, frame_bytes: u64) {
+        self.frame = self.frame.wrapping_add(1);
+        self.offset = self.offset.saturating_add(frame_bytes);
+    }
+
+    #[cold]
+    fn fail(&mut self, failure: Failure) -> DecodeError {
+        self.state = State::Failed(failure);
+        self.error(failure)
+    }
+
+    fn error(&self, failure: Failure) -> DecodeError {
+        let (frame, offset) = (self.frame, self.offset);
+        match failure {
+            Failure::TooLarge(len) => DecodeError::FrameTooLarge {
+                frame,
+                offset,
+                len,
+                max: self.config.max_frame_len,
+            },
+            Failure::Negative(value) => DecodeError::NegativeLength {
+                frame,
+                offset,
+                value,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_stays_small() {
+        // The crate docs promise 56 bytes of state besides the buffer reference.
+        let with_slice = core::mem::size_of::<LengthDecoder<&mut [u8]>>();
+        let buffer_ref = core::mem::size_of::<&mut [u8]>();
+        assert!(with_slice - buffer_ref <= 56, "{with_slice} - {buffer_ref}");
+    }
+
+    #[test]
+    fn refuses_buffer_smaller_than_limit_unless_streaming() {
+        let mut buf = [0u8; 10];
+        let config = DecoderConfig::new().max_frame_len(11);
+        assert_eq!(
+            LengthDecoder::new(config, &mut buf[..]).err(),
+            Some(ConfigError::BufferSmallerThanLimit {
+                capacity: 10,
+                max_frame_len: 11
+            })
+        );
+        assert!(LengthDecoder::new(config.streaming(true), &mut buf[..]).is_ok());
+        assert!(LengthDecoder::new(config.max_frame_len(10), &mut buf[..]).is_ok());
+    }
+
+    #[test]
+    fn empty_input_is_partial_and_consumes_nothing() {
+        let mut dec = LengthDecoder::new(DecoderConfig::new().max_frame_len(4), [0u8; 4]).unwrap();
+        assert_eq!(
+            dec.decode(&[]).unwrap(),
+            Decoded {
+                consumed: 0,
+                event: None
+            }
+        );
+        assert!(dec.is_idle());
+    }
+}
