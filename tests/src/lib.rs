@@ -1,1 +1,237 @@
-//! Shared helpers for the test and benchmark suites.
+//! Shared helpers for the test and benchmark suites: stream building, a chunked runner that
+//! checks the decoder's contract on every call, and a whole-buffer reference decoder.
+
+use unstick::{
+    ByteOrder, DecodeError, DecoderConfig, Event, FrameBuffer, LengthDecoder, LengthEncoder,
+    LengthHeader, Oversize,
+};
+
+/// What a decoder made of a stream, normalized so runs can be compared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// [`Event::Frame`].
+    Frame(Vec<u8>),
+    /// `StreamStart`, pieces and `StreamEnd`, the pieces concatenated.
+    Streamed(Vec<u8>),
+    /// [`Event::Skipped`].
+    Skipped(u64),
+}
+
+impl Item {
+    /// The payload of a whole or streamed frame.
+    pub fn payload(&self) -> Option<&[u8]> {
+        match self {
+            Item::Frame(p) | Item::Streamed(p) => Some(p),
+            Item::Skipped(_) => None,
+        }
+    }
+}
+
+/// Everything a run produced: the items, then how it ended (the first decode error, or what
+/// `finish()` said after the last chunk).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Frames, streamed frames and skip reports, in order.
+    pub items: Vec<Item>,
+    /// `Err` with the decode error, or the result of `finish()`.
+    pub end: Result<(), DecodeError>,
+}
+
+/// Encodes `payloads` back to back with `header`.
+pub fn encode_stream(header: LengthHeader, payloads: &[Vec<u8>]) -> Vec<u8> {
+    let encoder = LengthEncoder::new(header);
+    let mut out = Vec::new();
+    for p in payloads {
+        out.extend_from_slice(&encoder.header(p.len()).expect("payload fits the header"));
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// Splits `stream` into chunks whose sizes cycle through `sizes` (0 gives an empty chunk);
+/// the last chunk takes whatever is left. Empty `sizes` gives one chunk.
+pub fn split<'a>(stream: &'a [u8], sizes: &[usize]) -> Vec<&'a [u8]> {
+    let mut chunks = Vec::new();
+    let mut rest = stream;
+    if sizes.is_empty() || sizes.iter().all(|&s| s == 0) {
+        chunks.extend(sizes.iter().map(|_| &rest[..0]));
+        chunks.push(rest);
+        return chunks;
+    }
+    for &size in sizes.iter().cycle() {
+        if rest.is_empty() {
+            break;
+        }
+        let (chunk, tail) = rest.split_at(size.min(rest.len()));
+        chunks.push(chunk);
+        rest = tail;
+    }
+    chunks
+}
+
+/// Feeds `chunks` to `decoder` and collects the outcome, asserting on every call what the
+/// decoder promises: `consumed <= input.len()`; no event means all input was consumed;
+/// stream pieces are non-empty, come only between start and end and add up to the announced
+/// length; frames respect the limit; a failed decoder stays failed; no endless run of events
+/// that consume nothing.
+pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> Outcome {
+    let max = decoder.config().get_max_frame_len();
+    let streaming = decoder.config().get_streaming();
+    let mut items = Vec::new();
+    let mut stream: Option<(u64, Vec<u8>)> = None;
+    for chunk in chunks {
+        let mut input: &[u8] = chunk;
+        let mut idle_events = 0;
+        loop {
+            let step = match decoder.decode(input) {
+                Ok(step) => step,
+                Err(e) => {
+                    // A failed decoder stays failed.
+                    assert_eq!(decoder.decode(b"more").err(), Some(e));
+                    assert_eq!(decoder.finish(), Err(e));
+                    return Outcome { items, end: Err(e) };
+                }
+            };
+            assert!(step.consumed <= input.len(), "consumed past the input");
+            input = &input[step.consumed..];
+            let Some(event) = step.event else {
+                assert!(input.is_empty(), "no event but {} bytes left", input.len());
+                break;
+            };
+            if step.consumed == 0 {
+                idle_events += 1;
+                assert!(
+                    idle_events <= 2,
+                    "events that consume nothing, again and again"
+                );
+            } else {
+                idle_events = 0;
+            }
+            match event {
+                Event::Frame(f) => {
+                    assert!(stream.is_none(), "whole frame inside a streamed frame");
+                    assert!(f.len() as u64 <= max, "frame over the limit");
+                    items.push(Item::Frame(f.to_vec()));
+                }
+                Event::StreamStart { len } => {
+                    assert!(streaming, "stream event without streaming");
+                    assert!(stream.is_none(), "stream start inside a stream");
+                    stream = Some((len, Vec::new()));
+                }
+                Event::StreamPiece(piece) => {
+                    let (len, body) = stream.as_mut().expect("piece outside a stream");
+                    assert!(!piece.is_empty(), "empty piece");
+                    body.extend_from_slice(piece);
+                    assert!(
+                        body.len() as u64 <= *len,
+                        "pieces past the announced length"
+                    );
+                }
+                Event::StreamEnd => {
+                    let (len, body) = stream.take().expect("end outside a stream");
+                    assert_eq!(body.len() as u64, len, "stream ended short");
+                    items.push(Item::Streamed(body));
+                }
+                Event::Skipped { len } => {
+                    assert_eq!(decoder.config().get_oversize(), Oversize::Skip);
+                    assert!(len > decoder.config().get_max_frame_len());
+                    items.push(Item::Skipped(len));
+                }
+            }
+        }
+    }
+    Outcome {
+        items,
+        end: decoder.finish(),
+    }
+}
+
+/// A fresh decoder with `config` over a `capacity`-byte slice buffer, fed `chunks`.
+pub fn run_fresh(config: DecoderConfig, capacity: usize, chunks: &[&[u8]]) -> Outcome {
+    let mut buf = vec![0u8; capacity];
+    let mut decoder = LengthDecoder::new(config, &mut buf[..]).expect("valid config");
+    run(&mut decoder, chunks)
+}
+
+/// Reads a header the slow, obvious way: `Ok(len)` or `Err(negative value)`.
+pub fn reference_header(header: LengthHeader, bytes: &[u8]) -> Result<u64, i64> {
+    let w = header.len();
+    assert_eq!(bytes.len(), w);
+    let mut v: u128 = 0;
+    let ordered: Vec<u8> = match header.order() {
+        ByteOrder::Big => bytes.to_vec(),
+        ByteOrder::Little => bytes.iter().rev().copied().collect(),
+    };
+    for b in ordered {
+        v = (v << 8) | u128::from(b);
+    }
+    let bits = 8 * w as u32;
+    if header.signed() && (v >> (bits - 1)) & 1 == 1 {
+        return Err((v as i128 - (1i128 << bits)) as i64);
+    }
+    Ok(v as u64)
+}
+
+/// The whole-buffer reference decoder: what any chunking of `stream` must produce with
+/// `config` and a buffer of `capacity` bytes.
+pub fn reference(config: DecoderConfig, capacity: usize, stream: &[u8]) -> Outcome {
+    let header = config.get_header();
+    let w = header.len();
+    let max = config.get_max_frame_len();
+    let mut items = Vec::new();
+    let mut pos = 0usize;
+    let mut frame = 0u64;
+    let end = loop {
+        if pos == stream.len() {
+            break Ok(());
+        }
+        let offset = pos as u64;
+        let avail = stream.len() - pos;
+        if avail < w {
+            break Err(DecodeError::TruncatedHeader {
+                frame,
+                offset,
+                have: avail as u8,
+                width: w as u8,
+            });
+        }
+        let len = match reference_header(header, &stream[pos..pos + w]) {
+            Ok(len) => len,
+            Err(value) => {
+                break Err(DecodeError::NegativeLength {
+                    frame,
+                    offset,
+                    value,
+                });
+            }
+        };
+        if len > max && config.get_oversize() == Oversize::Reject {
+            break Err(DecodeError::FrameTooLarge {
+                frame,
+                offset,
+                len,
+                max,
+            });
+        }
+        let body = (avail - w) as u64;
+        if body < len {
+            break Err(DecodeError::TruncatedFrame {
+                frame,
+                offset,
+                len,
+                missing: len - body,
+            });
+        }
+        let payload = stream[pos + w..pos + w + len as usize].to_vec();
+        items.push(if len > max {
+            Item::Skipped(len)
+        } else if config.get_streaming() && len > capacity as u64 {
+            Item::Streamed(payload)
+        } else {
+            Item::Frame(payload)
+        });
+        pos += w + len as usize;
+        frame += 1;
+    };
+    Outcome { items, end }
+}

@@ -1,0 +1,613 @@
+//! Property tests for the length-frame decoder and encoder.
+//!
+//! Cases default to proptest's 256; CI sets `PROPTEST_CASES=1000`.
+
+use proptest::prelude::*;
+use unstick::{
+    ByteOrder, DecodeError, DecoderConfig, EncodeError, Event, HeaderWidth, LengthDecoder,
+    LengthEncoder, LengthHeader, Oversize,
+};
+use unstick_tests::{Item, Outcome, encode_stream, reference, run, run_fresh, split};
+
+const WIDTHS: [HeaderWidth; 5] = [
+    HeaderWidth::W1,
+    HeaderWidth::W2,
+    HeaderWidth::W3,
+    HeaderWidth::W4,
+    HeaderWidth::W8,
+];
+
+fn any_header() -> impl Strategy<Value = LengthHeader> {
+    (
+        prop::sample::select(&WIDTHS[..]),
+        prop_oneof![Just(ByteOrder::Big), Just(ByteOrder::Little)],
+        any::<bool>(),
+    )
+        .prop_map(|(w, o, s)| LengthHeader::new(w, o, s))
+}
+
+/// Chunk sizes that cycle over the stream: many empty and 1-byte chunks, some large ones.
+fn chunk_sizes() -> impl Strategy<Value = Vec<usize>> {
+    prop::collection::vec(
+        prop_oneof![
+            2 => Just(0usize),
+            3 => Just(1usize),
+            3 => 2..16usize,
+            2 => 16..6000usize,
+        ],
+        0..24,
+    )
+}
+
+fn payloads(max_len: usize, count: usize) -> impl Strategy<Value = Vec<Vec<u8>>> {
+    prop::collection::vec(
+        prop_oneof![
+            1 => Just(Vec::new()),
+            4 => prop::collection::vec(any::<u8>(), 0..=max_len),
+        ],
+        0..count,
+    )
+}
+
+/// Payloads cut to what `header` can carry (255 bytes for one unsigned byte, 127 signed).
+fn fit(header: LengthHeader, mut payloads: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    for p in &mut payloads {
+        p.truncate(header.max_len().min(usize::MAX as u64) as usize);
+    }
+    payloads
+}
+
+fn whole_and_bytewise(config: DecoderConfig, cap: usize, stream: &[u8]) -> (Outcome, Outcome) {
+    let one_byte: Vec<&[u8]> = stream.chunks(1).collect();
+    (
+        run_fresh(config, cap, &[stream]),
+        run_fresh(config, cap, &one_byte),
+    )
+}
+
+proptest! {
+    /// 1. Any split of a valid stream gives the payloads, in buffered and streaming mode.
+    #[test]
+    fn chunking_invariance(
+        header in any_header(),
+        raw in payloads(3000, 10),
+        sizes in chunk_sizes(),
+        streaming in any::<bool>(),
+        stream_cap in 0usize..3000,
+    ) {
+        let payloads = fit(header, raw);
+        let stream = encode_stream(header, &payloads);
+        let cap = if streaming { stream_cap } else { 4096 };
+        let config = DecoderConfig::new().header(header).max_frame_len(4096).streaming(streaming);
+        let outcome = run_fresh(config, cap, &split(&stream, &sizes));
+        prop_assert_eq!(&outcome.end, &Ok(()));
+        let got: Vec<&[u8]> = outcome.items.iter().map(|i| i.payload().unwrap()).collect();
+        let want: Vec<&[u8]> = payloads.iter().map(|p| &p[..]).collect();
+        prop_assert_eq!(got, want);
+        for item in &outcome.items {
+            match item {
+                Item::Frame(p) => prop_assert!(p.len() <= cap),
+                Item::Streamed(p) => prop_assert!(streaming && p.len() > cap),
+                Item::Skipped(_) => prop_assert!(false, "nothing is over the limit"),
+            }
+        }
+        prop_assert_eq!(&outcome, &reference(config, cap, &stream));
+    }
+
+    /// 2. Encode then decode is the identity, for every width, byte order and signedness.
+    #[test]
+    fn round_trip_every_header(header in any_header(), raw in payloads(600, 6)) {
+        let payloads = fit(header, raw);
+        let encoder = LengthEncoder::new(header);
+        let mut stream = Vec::new();
+        for p in &payloads {
+            let mut out = vec![0u8; encoder.encoded_len(p.len()).unwrap()];
+            prop_assert_eq!(encoder.encode(p, &mut out), Ok(out.len()));
+            let head = encoder.header(p.len()).unwrap();
+            prop_assert_eq!(&out[..header.len()], head.as_bytes());
+            stream.extend_from_slice(&out);
+        }
+        let config = DecoderConfig::new().header(header).max_frame_len(600);
+        let (whole, bytewise) = whole_and_bytewise(config, 600, &stream);
+        let want: Vec<Item> = payloads.iter().cloned().map(Item::Frame).collect();
+        prop_assert_eq!(&whole, &Outcome { items: want, end: Ok(()) });
+        prop_assert_eq!(whole, bytewise);
+    }
+
+    /// 3a. `Reject` fails at the first over-limit frame, whatever the chunking.
+    #[test]
+    fn reject_fails_at_the_same_frame(
+        lens in prop::collection::vec(0usize..300, 1..12),
+        max in 0u64..300,
+        sizes in chunk_sizes(),
+    ) {
+        let payloads: Vec<Vec<u8>> = lens.iter().map(|&n| vec![n as u8; n]).collect();
+        let stream = encode_stream(LengthHeader::U32_BE, &payloads);
+        let config = DecoderConfig::new().max_frame_len(max);
+        let outcome = run_fresh(config, 300, &split(&stream, &sizes));
+        match lens.iter().position(|&n| n as u64 > max) {
+            Some(bad) => {
+                let offset: usize = lens[..bad].iter().map(|n| n + 4).sum();
+                prop_assert_eq!(outcome.end, Err(DecodeError::FrameTooLarge {
+                    frame: bad as u64,
+                    offset: offset as u64,
+                    len: lens[bad] as u64,
+                    max,
+                }));
+                let want: Vec<Item> = payloads[..bad].iter().cloned().map(Item::Frame).collect();
+                prop_assert_eq!(outcome.items, want);
+            }
+            None => prop_assert_eq!(outcome.end, Ok(())),
+        }
+    }
+
+    /// 3b. `Skip` reports each over-limit frame's length and yields every other frame intact.
+    #[test]
+    fn skip_yields_every_other_frame(
+        lens in prop::collection::vec(0usize..3000, 1..12),
+        max in 0u64..600,
+        sizes in chunk_sizes(),
+        streaming in any::<bool>(),
+    ) {
+        let payloads: Vec<Vec<u8>> =
+            lens.iter().enumerate().map(|(i, &n)| vec![i as u8; n]).collect();
+        let stream = encode_stream(LengthHeader::I32_LE, &payloads);
+        let config = DecoderConfig::new()
+            .header(LengthHeader::I32_LE)
+            .max_frame_len(max)
+            .oversize(Oversize::Skip)
+            .streaming(streaming);
+        let cap = if streaming { 100 } else { 600 };
+        let outcome = run_fresh(config, cap, &split(&stream, &sizes));
+        let want: Vec<Item> = payloads
+            .iter()
+            .map(|p| {
+                if p.len() as u64 > max {
+                    Item::Skipped(p.len() as u64)
+                } else if p.len() > cap {
+                    Item::Streamed(p.clone())
+                } else {
+                    Item::Frame(p.clone())
+                }
+            })
+            .collect();
+        prop_assert_eq!(outcome, Outcome { items: want, end: Ok(()) });
+    }
+
+    /// 4. A stream cut anywhere: `finish()` reports exactly the missing bytes of the cut frame.
+    #[test]
+    fn truncation_reports_missing_bytes(
+        header in any_header(),
+        raw in payloads(500, 6),
+        cut_at in any::<prop::sample::Index>(),
+        sizes in chunk_sizes(),
+        streaming in any::<bool>(),
+        oversize_skip in any::<bool>(),
+    ) {
+        let payloads = fit(header, raw);
+        let stream = encode_stream(header, &payloads);
+        let cut = cut_at.index(stream.len() + 1);
+        let policy = if oversize_skip { Oversize::Skip } else { Oversize::Reject };
+        let max = if oversize_skip { 250 } else { 500 };
+        let config = DecoderConfig::new()
+            .header(header)
+            .max_frame_len(max)
+            .streaming(streaming)
+            .oversize(policy);
+        let cap = if streaming { 64 } else { 500 };
+        let outcome = run_fresh(config, cap, &split(&stream[..cut], &sizes));
+        // Independent of the reference decoder: walk the frame boundaries.
+        let w = header.len();
+        let mut start = 0;
+        let mut expected_end = Ok(());
+        let mut complete = 0;
+        for (i, p) in payloads.iter().enumerate() {
+            let end = start + w + p.len();
+            if oversize_skip || p.len() as u64 <= max {
+                if cut >= end {
+                    complete += 1;
+                } else if cut > start {
+                    expected_end = Err(if cut - start < w {
+                        DecodeError::TruncatedHeader {
+                            frame: i as u64,
+                            offset: start as u64,
+                            have: (cut - start) as u8,
+                            width: w as u8,
+                        }
+                    } else {
+                        DecodeError::TruncatedFrame {
+                            frame: i as u64,
+                            offset: start as u64,
+                            len: p.len() as u64,
+                            missing: (end - cut) as u64,
+                        }
+                    });
+                }
+            }
+            if cut <= end {
+                break;
+            }
+            start = end;
+        }
+        if !matches!(outcome.end, Err(DecodeError::FrameTooLarge { .. })) {
+            prop_assert_eq!(&outcome.end, &expected_end);
+            prop_assert_eq!(outcome.items.len(), complete);
+        }
+        prop_assert_eq!(&outcome, &reference(config, cap, &stream[..cut]));
+    }
+
+    /// 5. Arbitrary bytes never panic and give the same outcome however they are chunked.
+    #[test]
+    fn arbitrary_bytes_same_outcome_any_chunking(
+        header in any_header(),
+        bytes in prop::collection::vec(any::<u8>(), 0..2000),
+        sizes in chunk_sizes(),
+        max in 0u64..1000,
+        streaming in any::<bool>(),
+        skip in any::<bool>(),
+        stream_cap in 0usize..1000,
+    ) {
+        let config = DecoderConfig::new()
+            .header(header)
+            .max_frame_len(max)
+            .streaming(streaming)
+            .oversize(if skip { Oversize::Skip } else { Oversize::Reject });
+        let cap = if streaming { stream_cap } else { max as usize };
+        let expected = reference(config, cap, &bytes);
+        prop_assert_eq!(&run_fresh(config, cap, &split(&bytes, &sizes)), &expected);
+        let (whole, bytewise) = whole_and_bytewise(config, cap, &bytes);
+        prop_assert_eq!(&whole, &expected);
+        prop_assert_eq!(&bytewise, &expected);
+    }
+
+    /// Every buffer kind gives the same outcome.
+    #[test]
+    fn buffer_kinds_agree(
+        raw in payloads(256, 8),
+        sizes in chunk_sizes(),
+    ) {
+        let stream = encode_stream(LengthHeader::U16_BE, &raw);
+        let chunks = split(&stream, &sizes);
+        let config = DecoderConfig::new().header(LengthHeader::U16_BE).max_frame_len(256);
+        let expected = run_fresh(config, 256, &chunks);
+        let mut array = LengthDecoder::new(config, [0u8; 256]).unwrap();
+        prop_assert_eq!(&run(&mut array, &chunks), &expected);
+        let mut heap = LengthDecoder::new(config, heapless::Vec::<u8, 256>::new()).unwrap();
+        prop_assert_eq!(&run(&mut heap, &chunks), &expected);
+        let mut vec = LengthDecoder::new(config, Vec::new()).unwrap();
+        prop_assert_eq!(&run(&mut vec, &chunks), &expected);
+        prop_assert!(vec.into_buffer().capacity() <= 512);
+        let mut storage = [0u8; 300];
+        let mut borrowed = LengthDecoder::new(config, &mut storage).unwrap();
+        prop_assert_eq!(&run(&mut borrowed, &chunks), &expected);
+    }
+}
+
+/// 2 (exhaustive part). Every width, order and signedness, at the header's own maximum:
+/// `max_len` encodes and decodes, `max_len + 1` is refused, not truncated.
+#[test]
+fn every_header_at_its_maximum() {
+    for width in WIDTHS {
+        for order in [ByteOrder::Big, ByteOrder::Little] {
+            for signed in [false, true] {
+                let header = LengthHeader::new(width, order, signed);
+                let max = header.max_len();
+                let expected_max = match (width.bytes(), signed) {
+                    (8, false) => u64::MAX,
+                    (8, true) => i64::MAX as u64,
+                    (n, s) => (1u64 << (8 * n - usize::from(s))) - 1,
+                };
+                assert_eq!(max, expected_max, "{header:?}");
+                let encoded = header.encode(max).unwrap();
+                assert_eq!(unstick_tests::reference_header(header, &encoded), Ok(max));
+                if let Some(over) = max.checked_add(1) {
+                    assert_eq!(
+                        header.encode(over),
+                        Err(EncodeError::LengthOverflowsHeader { len: over, max })
+                    );
+                }
+                if width.bytes() <= 2 {
+                    let payload = vec![7u8; max as usize];
+                    let stream = encode_stream(header, std::slice::from_ref(&payload));
+                    let config = DecoderConfig::new().header(header).max_frame_len(max);
+                    let (whole, bytewise) = whole_and_bytewise(config, max as usize, &stream);
+                    assert_eq!(whole.items, [Item::Frame(payload)], "{header:?}");
+                    assert_eq!(whole, bytewise);
+                }
+            }
+        }
+    }
+}
+
+/// 6. Limit boundaries: limit - 1 and limit pass, limit + 1 is refused or skipped.
+#[test]
+fn limit_boundaries() {
+    let limit = 100usize;
+    for len in [limit - 1, limit, limit + 1] {
+        let payloads = vec![vec![1u8; len], b"next".to_vec()];
+        let stream = encode_stream(LengthHeader::U32_BE, &payloads);
+        let reject = DecoderConfig::new().max_frame_len(limit as u64);
+        let (whole, bytewise) = whole_and_bytewise(reject, limit, &stream);
+        assert_eq!(whole, bytewise);
+        if len <= limit {
+            assert_eq!(
+                whole.items,
+                payloads
+                    .iter()
+                    .cloned()
+                    .map(Item::Frame)
+                    .collect::<Vec<_>>()
+            );
+            assert_eq!(whole.end, Ok(()));
+        } else {
+            assert!(whole.items.is_empty());
+            assert_eq!(
+                whole.end,
+                Err(DecodeError::FrameTooLarge {
+                    frame: 0,
+                    offset: 0,
+                    len: 101,
+                    max: 100
+                })
+            );
+        }
+        let skip = reject.oversize(Oversize::Skip);
+        let (whole, bytewise) = whole_and_bytewise(skip, limit, &stream);
+        assert_eq!(whole, bytewise);
+        let first = if len <= limit {
+            Item::Frame(payloads[0].clone())
+        } else {
+            Item::Skipped(101)
+        };
+        assert_eq!(whole.items, [first, Item::Frame(b"next".to_vec())]);
+        assert_eq!(whole.end, Ok(()));
+    }
+}
+
+/// 6. Buffer boundaries in streaming mode: buffer - 1 and buffer arrive whole (even when
+/// split across chunks), buffer + 1 streams (even inside one chunk).
+#[test]
+fn buffer_boundaries_when_streaming() {
+    let cap = 64usize;
+    let config = DecoderConfig::new().max_frame_len(1 << 20).streaming(true);
+    for len in [cap - 1, cap, cap + 1] {
+        let payload: Vec<u8> = (0..len).map(|i| i as u8).collect();
+        let stream = encode_stream(LengthHeader::U32_BE, std::slice::from_ref(&payload));
+        let (whole, bytewise) = whole_and_bytewise(config, cap, &stream);
+        assert_eq!(whole, bytewise);
+        let want = if len <= cap {
+            Item::Frame(payload)
+        } else {
+            Item::Streamed(payload)
+        };
+        assert_eq!(
+            whole,
+            Outcome {
+                items: vec![want],
+                end: Ok(())
+            }
+        );
+    }
+}
+
+/// A small buffer receives a frame far larger than itself, piece by piece, and the pieces are
+/// the caller's own input slices.
+#[test]
+fn streams_a_large_frame_through_a_tiny_buffer_zero_copy() {
+    let payload: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+    let stream = encode_stream(LengthHeader::U32_BE, std::slice::from_ref(&payload));
+    let mut buf = [0u8; 16];
+    let config = DecoderConfig::new()
+        .max_frame_len(u64::from(u32::MAX))
+        .streaming(true);
+    let mut decoder = LengthDecoder::new(config, &mut buf[..]).unwrap();
+    let mut received = Vec::with_capacity(payload.len());
+    let (mut starts, mut ends) = (0, 0);
+    for chunk in stream.chunks(1460) {
+        let range = chunk.as_ptr_range();
+        let mut input = chunk;
+        loop {
+            let step = decoder.decode(input).unwrap();
+            input = &input[step.consumed..];
+            match step.event {
+                Some(Event::StreamStart { len }) => {
+                    assert_eq!(len, 1_000_000);
+                    starts += 1;
+                }
+                Some(Event::StreamPiece(piece)) => {
+                    assert!(range.contains(&piece.as_ptr()), "piece was copied");
+                    received.extend_from_slice(piece);
+                }
+                Some(Event::StreamEnd) => ends += 1,
+                Some(other) => panic!("unexpected {other:?}"),
+                None => break,
+            }
+        }
+    }
+    assert_eq!((starts, ends), (1, 1));
+    assert!(received == payload);
+    assert_eq!(decoder.finish(), Ok(()));
+    assert_eq!(decoder.frames(), 1);
+    assert_eq!(decoder.offset(), 1_000_004);
+}
+
+/// A frame inside one chunk is a slice of that chunk; a straddling frame comes from the buffer;
+/// a frame whose header straddles but whose payload lies in the next chunk is still zero-copy.
+#[test]
+fn frames_inside_a_chunk_are_not_copied() {
+    let stream = encode_stream(
+        LengthHeader::U32_BE,
+        &[b"inside".to_vec(), b"straddles".to_vec()],
+    );
+    let mut buf = [0u8; 32];
+    let buf_range = buf.as_ptr_range();
+    let mut decoder =
+        LengthDecoder::new(DecoderConfig::new().max_frame_len(32), &mut buf[..]).unwrap();
+    let (first, second) = stream.split_at(10 + 6);
+    let step = decoder.decode(first).unwrap();
+    let Some(Event::Frame(frame)) = step.event else {
+        panic!("{step:?}")
+    };
+    assert_eq!(frame, b"inside");
+    assert!(first.as_ptr_range().contains(&frame.as_ptr()));
+    assert_eq!(step.consumed, 10);
+    assert_eq!(decoder.decode(&first[10..]).unwrap().event, None);
+    let step = decoder.decode(second).unwrap();
+    let Some(Event::Frame(frame)) = step.event else {
+        panic!("{step:?}")
+    };
+    assert_eq!(frame, b"straddles");
+    assert!(buf_range.contains(&frame.as_ptr()));
+
+    // Header in one chunk, payload whole in the next.
+    let stream = encode_stream(LengthHeader::U32_BE, &[b"payload".to_vec()]);
+    let (head, body) = stream.split_at(4);
+    assert_eq!(decoder.decode(head).unwrap().event, None);
+    let step = decoder.decode(body).unwrap();
+    let Some(Event::Frame(frame)) = step.event else {
+        panic!("{step:?}")
+    };
+    assert_eq!(frame, b"payload");
+    assert!(body.as_ptr_range().contains(&frame.as_ptr()));
+}
+
+/// Netty's testDiscardTooLongFrame: a huge frame between two small ones, skipped as it
+/// trickles in, then decoding carries on.
+#[test]
+fn skip_recovers_after_a_huge_frame_trickling_in() {
+    let payloads = vec![b"before".to_vec(), vec![0xAA; 50_000], b"after".to_vec()];
+    let stream = encode_stream(LengthHeader::U32_BE, &payloads);
+    let config = DecoderConfig::new()
+        .max_frame_len(16)
+        .oversize(Oversize::Skip);
+    let chunks: Vec<&[u8]> = stream.chunks(7).collect();
+    let outcome = run_fresh(config, 16, &chunks);
+    assert_eq!(
+        outcome,
+        Outcome {
+            items: vec![
+                Item::Frame(b"before".to_vec()),
+                Item::Skipped(50_000),
+                Item::Frame(b"after".to_vec())
+            ],
+            end: Ok(())
+        }
+    );
+}
+
+/// The tutorials' Python peer sends `struct.pack("i", n)`: a negative length is a typed error
+/// that names the frame and offset, and `reset` starts over.
+#[test]
+fn negative_length_then_reset() {
+    let mut stream = encode_stream(LengthHeader::I32_LE, &[b"ok".to_vec()]);
+    stream.extend_from_slice(&(-3i32).to_le_bytes());
+    let config = DecoderConfig::new()
+        .header(LengthHeader::I32_LE)
+        .max_frame_len(8);
+    let mut decoder = LengthDecoder::new(config, [0u8; 8]).unwrap();
+    let outcome = run(&mut decoder, &[&stream]);
+    let err = DecodeError::NegativeLength {
+        frame: 1,
+        offset: 6,
+        value: -3,
+    };
+    assert_eq!(outcome.end, Err(err));
+    assert!(decoder.is_failed());
+    assert_eq!(
+        err.to_string(),
+        "frame 1 (header at byte 6) has a negative length -3"
+    );
+    decoder.reset();
+    assert!(decoder.is_idle() && decoder.frames() == 0);
+    let again = run(&mut decoder, &[&stream[..6]]);
+    assert_eq!(
+        again,
+        Outcome {
+            items: vec![Item::Frame(b"ok".to_vec())],
+            end: Ok(())
+        }
+    );
+}
+
+/// Errors say which frame, where, and which limit.
+#[test]
+fn error_messages_carry_the_numbers() {
+    let too_large = DecodeError::FrameTooLarge {
+        frame: 3,
+        offset: 120,
+        len: 70_000,
+        max: 65_536,
+    };
+    assert_eq!(
+        too_large.to_string(),
+        "frame 3 (header at byte 120) announces 70000 bytes, over the limit of 65536"
+    );
+    let truncated = DecodeError::TruncatedFrame {
+        frame: 2,
+        offset: 40,
+        len: 100,
+        missing: 60,
+    };
+    assert_eq!(
+        truncated.to_string(),
+        "stream ended inside frame 2 (header at byte 40): 60 of its 100 bytes missing"
+    );
+    assert_eq!((truncated.frame(), truncated.offset()), (2, 40));
+    let small = EncodeError::BufferTooSmall {
+        required: 9,
+        available: 4,
+    };
+    assert_eq!(
+        small.to_string(),
+        "the frame needs 9 bytes of output buffer, 4 given"
+    );
+}
+
+/// Encoding into a too-small buffer reports the exact size and leaves the buffer untouched.
+#[test]
+fn encode_into_small_buffer_is_untouched() {
+    let encoder = LengthEncoder::new(LengthHeader::U32_BE).max_frame_len(10);
+    for size in 0..9 {
+        let mut out = vec![0x55u8; size];
+        assert_eq!(
+            encoder.encode(b"hello", &mut out),
+            Err(EncodeError::BufferTooSmall {
+                required: 9,
+                available: size
+            })
+        );
+        assert!(out.iter().all(|&b| b == 0x55));
+    }
+    let mut out = [0u8; 9];
+    assert_eq!(encoder.encode(b"hello", &mut out), Ok(9));
+    let mut big = [0u8; 64];
+    assert_eq!(
+        encoder.encode(&[0u8; 11], &mut big),
+        Err(EncodeError::FrameTooLarge { len: 11, max: 10 })
+    );
+}
+
+/// A `Vec` buffer never reserves from an announced length (tokio#333): a 1 MiB announcement
+/// followed by 10 bytes grows it by about 10 bytes.
+#[test]
+fn vec_buffer_grows_with_arrived_bytes_only() {
+    let config = DecoderConfig::new().max_frame_len(1 << 20);
+    let mut decoder = LengthDecoder::new(config, Vec::new()).unwrap();
+    let mut stream = (1u32 << 20).to_be_bytes().to_vec();
+    stream.extend_from_slice(&[9; 10]);
+    for chunk in stream.chunks(3) {
+        decoder
+            .decode_all(chunk, |_| panic!("no frame yet"))
+            .unwrap();
+    }
+    assert_eq!(
+        decoder.finish(),
+        Err(DecodeError::TruncatedFrame {
+            frame: 0,
+            offset: 0,
+            len: 1 << 20,
+            missing: (1 << 20) - 10
+        })
+    );
+    assert!(decoder.into_buffer().capacity() < 64);
+}
