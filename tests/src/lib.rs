@@ -235,3 +235,8 @@ pub fn reference(config: DecoderConfig, capacity: usize, stream: &[u8]) -> Outco
     };
     Outcome { items, end }
 }
+
+/// The README's Rust examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
