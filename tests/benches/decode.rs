@@ -1,1 +1,134 @@
-fn main() {}
+//! Decoding throughput: unstick's `LengthDecoder` vs tokio-util's `LengthDelimitedCodec`, with
+//! a `copy_from_slice` baseline, on the same pre-encoded stream fed in the same chunks.
+//!
+//! Run with `tests/benches/run.sh` (sets `GLIBC_TUNABLES` against the rep-movsb trap and
+//! prints the table with ratios).
+
+#![allow(missing_docs)] // criterion_group! generates an undocumented pub fn
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use tokio_util::codec::{Decoder, LengthDelimitedCodec};
+use unstick::{DecoderConfig, Event, LengthDecoder, LengthHeader};
+use unstick_tests::encode_stream;
+
+const PAYLOADS: [usize; 5] = [16, 256, 4 << 10, 64 << 10, 1 << 20];
+const CHUNKS: [usize; 3] = [1460, 16 << 10, 64 << 10];
+/// About this many stream bytes per iteration, whatever the payload size.
+const STREAM_BYTES: usize = 4 << 20;
+
+fn tokio_codec(max: usize) -> LengthDelimitedCodec {
+    LengthDelimitedCodec::builder()
+        .length_field_length(4)
+        .big_endian()
+        .max_frame_length(max)
+        .new_codec()
+}
+
+/// Decodes every chunk with unstick; calls `frame` for each frame.
+fn unstick_decode(
+    decoder: &mut LengthDecoder<&mut [u8]>,
+    chunks: &[&[u8]],
+    mut frame: impl FnMut(&[u8]),
+) {
+    for chunk in chunks {
+        let mut input: &[u8] = chunk;
+        loop {
+            let step = decoder.decode(input).expect("valid stream");
+            input = &input[step.consumed..];
+            match step.event {
+                Some(Event::Frame(f)) => frame(f),
+                Some(other) => panic!("unexpected {other:?}"),
+                None => break,
+            }
+        }
+    }
+}
+
+/// Decodes every chunk with tokio-util, fed through a `BytesMut` as `FramedRead` would.
+fn tokio_decode(
+    codec: &mut LengthDelimitedCodec,
+    buf: &mut BytesMut,
+    chunks: &[&[u8]],
+    mut frame: impl FnMut(&[u8]),
+) {
+    for chunk in chunks {
+        buf.extend_from_slice(chunk);
+        while let Some(f) = codec.decode(buf).expect("valid stream") {
+            frame(&f);
+        }
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    for payload in PAYLOADS {
+        let count = (STREAM_BYTES / (payload + 4)).max(4);
+        let payloads: Vec<Vec<u8>> = (0..count).map(|i| vec![i as u8; payload]).collect();
+        let stream = encode_stream(LengthHeader::U32_BE, &payloads);
+        let mut storage = vec![0u8; payload];
+        let config = DecoderConfig::new().max_frame_len(payload as u64);
+
+        for chunk_size in CHUNKS {
+            let chunks: Vec<&[u8]> = stream.chunks(chunk_size).collect();
+
+            // Both must produce identical frames before anything is timed.
+            let mut ours = Vec::new();
+            let mut decoder = LengthDecoder::new(config, &mut storage[..]).unwrap();
+            unstick_decode(&mut decoder, &chunks, |f| ours.push(f.to_vec()));
+            let mut theirs = Vec::new();
+            tokio_decode(
+                &mut tokio_codec(payload),
+                &mut BytesMut::new(),
+                &chunks,
+                |f| theirs.push(f.to_vec()),
+            );
+            assert!(ours == payloads && theirs == payloads, "decoders disagree");
+            drop((ours, theirs));
+
+            let mut group = c.benchmark_group(format!("decode/{payload}B/chunk{chunk_size}"));
+            group.throughput(Throughput::Elements(count as u64));
+            group.bench_function(BenchmarkId::from_parameter("unstick"), |b| {
+                b.iter(|| {
+                    decoder.reset();
+                    let mut bytes = 0usize;
+                    unstick_decode(&mut decoder, &chunks, |f| bytes += black_box(f).len());
+                    assert_eq!(bytes, payload * count);
+                })
+            });
+            let mut codec = tokio_codec(payload);
+            let mut buf = BytesMut::with_capacity(chunk_size + payload + 4);
+            group.bench_function(BenchmarkId::from_parameter("tokio-util"), |b| {
+                b.iter(|| {
+                    let mut bytes = 0usize;
+                    tokio_decode(&mut codec, &mut buf, &chunks, |f| {
+                        bytes += black_box(f).len()
+                    });
+                    assert_eq!(bytes, payload * count);
+                })
+            });
+            let mut dst = vec![0u8; chunk_size];
+            group.bench_function(BenchmarkId::from_parameter("memcpy"), |b| {
+                b.iter(|| {
+                    for chunk in &chunks {
+                        dst[..chunk.len()].copy_from_slice(chunk);
+                        black_box(&mut dst);
+                    }
+                })
+            });
+            group.finish();
+        }
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = bench
+}
+criterion_main!(benches);

@@ -66,7 +66,7 @@ fn whole_and_bytewise(config: DecoderConfig, cap: usize, stream: &[u8]) -> (Outc
 }
 
 proptest! {
-    /// 1. Any split of a valid stream gives the payloads, in buffered and streaming mode.
+    /// Invariant 1: Any split of a valid stream gives the payloads, in buffered and streaming mode.
     #[test]
     fn chunking_invariance(
         header in any_header(),
@@ -94,7 +94,7 @@ proptest! {
         prop_assert_eq!(&outcome, &reference(config, cap, &stream));
     }
 
-    /// 2. Encode then decode is the identity, for every width, byte order and signedness.
+    /// Invariant 2: Encode then decode is the identity, for every width, byte order and signedness.
     #[test]
     fn round_trip_every_header(header in any_header(), raw in payloads(600, 6)) {
         let payloads = fit(header, raw);
@@ -114,7 +114,7 @@ proptest! {
         prop_assert_eq!(whole, bytewise);
     }
 
-    /// 3a. `Reject` fails at the first over-limit frame, whatever the chunking.
+    /// Invariant 3a: `Reject` fails at the first over-limit frame, whatever the chunking.
     #[test]
     fn reject_fails_at_the_same_frame(
         lens in prop::collection::vec(0usize..300, 1..12),
@@ -141,7 +141,7 @@ proptest! {
         }
     }
 
-    /// 3b. `Skip` reports each over-limit frame's length and yields every other frame intact.
+    /// Invariant 3b: `Skip` reports each over-limit frame's length and yields every other frame intact.
     #[test]
     fn skip_yields_every_other_frame(
         lens in prop::collection::vec(0usize..3000, 1..12),
@@ -174,7 +174,7 @@ proptest! {
         prop_assert_eq!(outcome, Outcome { items: want, end: Ok(()) });
     }
 
-    /// 4. A stream cut anywhere: `finish()` reports exactly the missing bytes of the cut frame.
+    /// Invariant 4: A stream cut anywhere: `finish()` reports exactly the missing bytes of the cut frame.
     #[test]
     fn truncation_reports_missing_bytes(
         header in any_header(),
@@ -236,7 +236,7 @@ proptest! {
         prop_assert_eq!(&outcome, &reference(config, cap, &stream[..cut]));
     }
 
-    /// 5. Arbitrary bytes never panic and give the same outcome however they are chunked.
+    /// Invariant 5: Arbitrary bytes never panic and give the same outcome however they are chunked.
     #[test]
     fn arbitrary_bytes_same_outcome_any_chunking(
         header in any_header(),
@@ -283,7 +283,7 @@ proptest! {
     }
 }
 
-/// 2 (exhaustive part). Every width, order and signedness, at the header's own maximum:
+/// Invariant 2, exhaustively: Every width, order and signedness, at the header's own maximum:
 /// `max_len` encodes and decodes, `max_len + 1` is refused, not truncated.
 #[test]
 fn every_header_at_its_maximum() {
@@ -319,7 +319,7 @@ fn every_header_at_its_maximum() {
     }
 }
 
-/// 6. Limit boundaries: limit - 1 and limit pass, limit + 1 is refused or skipped.
+/// Invariant 6: Limit boundaries: limit - 1 and limit pass, limit + 1 is refused or skipped.
 #[test]
 fn limit_boundaries() {
     let limit = 100usize;
@@ -364,8 +364,8 @@ fn limit_boundaries() {
     }
 }
 
-/// 6. Buffer boundaries in streaming mode: buffer - 1 and buffer arrive whole (even when
-/// split across chunks), buffer + 1 streams (even inside one chunk).
+/// Invariant 6: Buffer boundaries in streaming mode: frames of buffer size minus one and of buffer size
+/// arrive whole, even when split across chunks; one byte more streams, even inside one chunk.
 #[test]
 fn buffer_boundaries_when_streaming() {
     let cap = 64usize;
