@@ -112,6 +112,7 @@ impl DecoderConfig {
 
 /// Something the decoder found in the stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[must_use]
 pub enum Event<'a> {
     /// A whole frame's payload. Borrowed from the input chunk when the frame lay inside it
@@ -137,6 +138,7 @@ pub enum Event<'a> {
 
 /// The result of one [`LengthDecoder::decode`] call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[must_use]
 pub struct Decoded<'a> {
     /// How many input bytes were used. Pass the rest (`&input[consumed..]`) to the next call.
@@ -179,6 +181,20 @@ enum State {
         remaining: u64,
     },
     Failed(Failure),
+}
+
+/// If a frame whose payload may be delivered whole (`len <= max_whole`) lies entirely at the
+/// start of `input`, its end (header plus payload bytes). Needs 8 input bytes to read any header
+/// width with one load; shorter inputs take the general path.
+#[inline(always)]
+fn whole_frame_end(header: LengthHeader, max_whole: u64, input: &[u8]) -> Option<usize> {
+    let bytes = input.first_chunk::<8>()?;
+    let RawLength::Len(len) = header.read(bytes) else {
+        return None;
+    };
+    let w = header.len();
+    // `input.len() >= 8 >= w`; `len` fits in the input, so it fits in a usize.
+    (len <= max_whole && len <= (input.len() - w) as u64).then(|| w + len as usize)
 }
 
 const FRESH_HEADER: State = State::Header {
@@ -266,24 +282,14 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     ) -> Result<Decoded<'f>, DecodeError> {
         // The common case, kept small enough to inline: a whole frame inside the input.
         if let State::Header { have: 0, .. } = self.state
-            && let Some(header) = input.first_chunk::<8>()
-            && let RawLength::Len(len) = self.config.header.read(header)
+            && let Some(end) = whole_frame_end(self.config.header, self.max_whole(), input)
+            && let Some(frame) = input.get(self.config.header.len()..end)
         {
-            let w = self.config.header.len();
-            if len <= self.config.max_frame_len
-                && len <= self.buf.capacity() as u64
-                && len <= (input.len() - w) as u64
-            {
-                // `len` fits in the input, so it fits in a usize.
-                let end = w + len as usize;
-                if let Some(frame) = input.get(w..end) {
-                    self.frame_done(end as u64);
-                    return Ok(Decoded {
-                        consumed: end,
-                        event: Some(Event::Frame(frame)),
-                    });
-                }
-            }
+            self.frame_done(end as u64);
+            return Ok(Decoded {
+                consumed: end,
+                event: Some(Event::Frame(frame)),
+            });
         }
         self.decode_slow(input)
     }
@@ -410,7 +416,7 @@ impl<B: FrameBuffer> LengthDecoder<B> {
                 }
                 State::StreamDone { len } => {
                     self.state = FRESH_HEADER;
-                    self.frame_done((w as u64).saturating_add(len));
+                    self.frame_done((w as u64).wrapping_add(len));
                     return Ok(Decoded {
                         consumed,
                         event: Some(Event::StreamEnd),
@@ -428,7 +434,7 @@ impl<B: FrameBuffer> LengthDecoder<B> {
                         });
                     }
                     self.state = FRESH_HEADER;
-                    self.frame_done((w as u64).saturating_add(len));
+                    self.frame_done((w as u64).wrapping_add(len));
                     return Ok(Decoded {
                         consumed,
                         event: Some(Event::Skipped { len }),
@@ -447,9 +453,26 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     where
         F: FnMut(Event<'_>),
     {
+        let header = self.config.header;
+        let w = header.len();
+        let max_whole = self.max_whole();
         let mut input = input;
         loop {
-            let step = self.decode(input)?;
+            if self.is_idle() {
+                // Whole frames back to back: counters stay in registers, config is read once.
+                let (mut frames, mut bytes) = (0u64, 0u64);
+                while let Some(end) = whole_frame_end(header, max_whole, input)
+                    && let Some((frame, rest)) = input.split_at_checked(end)
+                {
+                    on_event(Event::Frame(frame.get(w..).unwrap_or(&[])));
+                    input = rest;
+                    frames += 1;
+                    bytes += end as u64;
+                }
+                self.frame = self.frame.wrapping_add(frames);
+                self.offset = self.offset.wrapping_add(bytes);
+            }
+            let step = self.decode_slow(input)?;
             input = input.get(step.consumed..).unwrap_or(&[]);
             match step.event {
                 Some(event) => on_event(event),
@@ -529,10 +552,17 @@ impl<B: FrameBuffer> LengthDecoder<B> {
         self.buf
     }
 
+    /// Frames up to this length are delivered whole; longer ones stream, skip or fail.
+    #[inline(always)]
+    fn max_whole(&self) -> u64 {
+        self.config.max_frame_len.min(self.buf.capacity() as u64)
+    }
+
     #[inline(always)]
     fn frame_done(&mut self, frame_bytes: u64) {
+        // A u64 of stream bytes does not wrap in practice; wrapping keeps the hot path branch-free.
         self.frame = self.frame.wrapping_add(1);
-        self.offset = self.offset.saturating_add(frame_bytes);
+        self.offset = self.offset.wrapping_add(frame_bytes);
     }
 
     #[cold]

@@ -186,6 +186,7 @@ impl LengthHeader {
 /// An encoded length header, ready to be written before a payload (for example as the first
 /// buffer of a vectored write). Dereferences to the header bytes.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct HeaderBytes {
     bytes: [u8; 8],
     len: u8,

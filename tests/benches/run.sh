@@ -16,14 +16,14 @@ for payload in [16, 256, 4096, 65536, 1048576]:
         def ns(name):
             p = root / group / name / "new" / "estimates.json"
             return json.loads(p.read_text())["median"]["point_estimate"] if p.exists() else None
-        u, t, m = ns("unstick"), ns("tokio-util"), ns("memcpy")
-        if None in (u, t, m):
+        u, t, m, mf = ns("unstick"), ns("tokio-util"), ns("memcpy"), ns("memcpy-frame")
+        if None in (u, t, m, mf):
             continue
         count = max((4 << 20) // (payload + 4), 4)
         stream = count * (payload + 4)
-        rows.append((payload, chunk, count / u * 1e9, stream / u, count / t * 1e9, stream / t, stream / m, t / u, m / u))
-print("| payload | chunk | unstick frames/s | unstick GB/s | tokio frames/s | tokio GB/s | memcpy GB/s | unstick/tokio | unstick/memcpy |")
-print("|---|---|---|---|---|---|---|---|---|")
-for p, c, uf, ug, tf, tg, mg, rt, rm in rows:
-    print(f"| {p} | {c} | {uf:.3e} | {ug:.2f} | {tf:.3e} | {tg:.2f} | {mg:.2f} | {rt:.2f}x | {rm:.2f}x |")
+        rows.append((payload, chunk, count / u * 1e9, stream / u, count / t * 1e9, stream / t, stream / m, stream / mf, t / u, m / u, mf / u))
+print("| payload | chunk | unstick frames/s | unstick GB/s | tokio frames/s | tokio GB/s | memcpy GB/s | memcpy-frame GB/s | unstick/tokio | unstick/memcpy | unstick/memcpy-frame |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for p, c, uf, ug, tf, tg, mg, mfg, rt, rm, rmf in rows:
+    print(f"| {p} | {c} | {uf:.3e} | {ug:.2f} | {tf:.3e} | {tg:.2f} | {mg:.2f} | {mfg:.2f} | {rt:.2f}x | {rm:.2f}x | {rmf:.2f}x |")
 PY

@@ -146,6 +146,52 @@ pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> 
     }
 }
 
+/// Like [`run`], but through [`LengthDecoder::decode_all`]; checks event order the same way.
+pub fn run_all<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> Outcome {
+    let mut items = Vec::new();
+    let mut stream: Option<(u64, Vec<u8>)> = None;
+    for chunk in chunks {
+        let result = decoder.decode_all(chunk, |event| match event {
+            Event::Frame(f) => {
+                assert!(stream.is_none(), "whole frame inside a streamed frame");
+                items.push(Item::Frame(f.to_vec()));
+            }
+            Event::StreamStart { len } => {
+                assert!(stream.is_none(), "stream start inside a stream");
+                stream = Some((len, Vec::new()));
+            }
+            Event::StreamPiece(piece) => {
+                assert!(!piece.is_empty(), "empty piece");
+                stream
+                    .as_mut()
+                    .expect("piece outside a stream")
+                    .1
+                    .extend_from_slice(piece);
+            }
+            Event::StreamEnd => {
+                let (len, body) = stream.take().expect("end outside a stream");
+                assert_eq!(body.len() as u64, len, "stream ended short");
+                items.push(Item::Streamed(body));
+            }
+            Event::Skipped { len } => items.push(Item::Skipped(len)),
+        });
+        if let Err(e) = result {
+            return Outcome { items, end: Err(e) };
+        }
+    }
+    Outcome {
+        items,
+        end: decoder.finish(),
+    }
+}
+
+/// [`run_all`] on a fresh decoder with `config` over a `capacity`-byte slice buffer.
+pub fn run_all_fresh(config: DecoderConfig, capacity: usize, chunks: &[&[u8]]) -> Outcome {
+    let mut buf = vec![0u8; capacity];
+    let mut decoder = LengthDecoder::new(config, &mut buf[..]).expect("valid config");
+    run_all(&mut decoder, chunks)
+}
+
 /// A fresh decoder with `config` over a `capacity`-byte slice buffer, fed `chunks`.
 pub fn run_fresh(config: DecoderConfig, capacity: usize, chunks: &[&[u8]]) -> Outcome {
     let mut buf = vec![0u8; capacity];

@@ -7,7 +7,9 @@ use unstick::{
     ByteOrder, DecodeError, DecoderConfig, EncodeError, Event, HeaderWidth, LengthDecoder,
     LengthEncoder, LengthHeader, Oversize,
 };
-use unstick_tests::{Item, Outcome, encode_stream, reference, run, run_fresh, split};
+use unstick_tests::{
+    Item, Outcome, encode_stream, reference, run, run_all_fresh, run_fresh, split,
+};
 
 const WIDTHS: [HeaderWidth; 5] = [
     HeaderWidth::W1,
@@ -92,6 +94,7 @@ proptest! {
             }
         }
         prop_assert_eq!(&outcome, &reference(config, cap, &stream));
+        prop_assert_eq!(&run_all_fresh(config, cap, &split(&stream, &sizes)), &outcome);
     }
 
     /// Invariant 2: Encode then decode is the identity, for every width, byte order and signedness.
@@ -159,6 +162,7 @@ proptest! {
             .streaming(streaming);
         let cap = if streaming { 100 } else { 600 };
         let outcome = run_fresh(config, cap, &split(&stream, &sizes));
+        prop_assert_eq!(&run_all_fresh(config, cap, &split(&stream, &sizes)), &outcome);
         let want: Vec<Item> = payloads
             .iter()
             .map(|p| {
@@ -258,6 +262,8 @@ proptest! {
         let (whole, bytewise) = whole_and_bytewise(config, cap, &bytes);
         prop_assert_eq!(&whole, &expected);
         prop_assert_eq!(&bytewise, &expected);
+        prop_assert_eq!(&run_all_fresh(config, cap, &split(&bytes, &sizes)), &expected);
+        prop_assert_eq!(&run_all_fresh(config, cap, &[&bytes]), &expected);
     }
 
     /// Every buffer kind gives the same outcome.
