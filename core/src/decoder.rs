@@ -458,19 +458,53 @@ impl<B: FrameBuffer> LengthDecoder<B> {
         let max_whole = self.max_whole();
         let mut input = input;
         loop {
-            if self.is_idle() {
-                // Whole frames back to back: counters stay in registers, config is read once.
-                let (mut frames, mut bytes) = (0u64, 0u64);
-                while let Some(end) = whole_frame_end(header, max_whole, input)
-                    && let Some((frame, rest)) = input.split_at_checked(end)
-                {
-                    on_event(Event::Frame(frame.get(w..).unwrap_or(&[])));
-                    input = rest;
-                    frames += 1;
-                    bytes += end as u64;
+            match self.state {
+                State::Header { have: 0, .. } => {
+                    // Whole frames back to back: counters stay in registers, config is read once.
+                    let (mut frames, mut bytes) = (0u64, 0u64);
+                    while let Some(end) = whole_frame_end(header, max_whole, input)
+                        && let Some((frame, rest)) = input.split_at_checked(end)
+                    {
+                        on_event(Event::Frame(frame.get(w..).unwrap_or(&[])));
+                        input = rest;
+                        frames += 1;
+                        bytes += end as u64;
+                    }
+                    self.frame = self.frame.wrapping_add(frames);
+                    self.offset = self.offset.wrapping_add(bytes);
+                    // A frame that starts here and ends in a later chunk: buffer what is here.
+                    if let Some(bytes) = input.first_chunk::<8>()
+                        && let RawLength::Len(len) = header.read(bytes)
+                        && len <= max_whole
+                    {
+                        // It did not fit in `input`, so `len` fits in a usize.
+                        let body = input.get(w..).unwrap_or(&[]);
+                        self.buf.store_at(0, body);
+                        self.state = State::Buffering {
+                            len: len as usize,
+                            filled: body.len(),
+                        };
+                        return Ok(());
+                    }
                 }
-                self.frame = self.frame.wrapping_add(frames);
-                self.offset = self.offset.wrapping_add(bytes);
+                State::Buffering { len, filled } if filled > 0 => {
+                    let take = (len - filled).min(input.len());
+                    let (src, rest) = input.split_at_checked(take).unwrap_or((input, &[]));
+                    self.buf.store_at(filled, src);
+                    if filled + take < len {
+                        self.state = State::Buffering {
+                            len,
+                            filled: filled + take,
+                        };
+                        return Ok(());
+                    }
+                    self.state = FRESH_HEADER;
+                    self.frame_done((w + len) as u64);
+                    on_event(Event::Frame(self.buf.stored(len)));
+                    input = rest;
+                    continue;
+                }
+                _ => {}
             }
             let step = self.decode_slow(input)?;
             input = input.get(step.consumed..).unwrap_or(&[]);

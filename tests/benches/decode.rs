@@ -98,6 +98,21 @@ fn bench(c: &mut Criterion) {
                     assert_eq!(bytes, payload * count);
                 })
             });
+            group.bench_function(BenchmarkId::from_parameter("unstick-all"), |b| {
+                b.iter(|| {
+                    decoder.reset();
+                    let mut bytes = 0usize;
+                    for chunk in &chunks {
+                        decoder
+                            .decode_all(chunk, |event| match event {
+                                Event::Frame(f) => bytes += black_box(f).len(),
+                                other => panic!("unexpected {other:?}"),
+                            })
+                            .expect("valid stream");
+                    }
+                    assert_eq!(bytes, payload * count);
+                })
+            });
             let mut codec = tokio_codec(payload);
             let mut buf = BytesMut::with_capacity(chunk_size + payload + 4);
             group.bench_function(BenchmarkId::from_parameter("tokio-util"), |b| {

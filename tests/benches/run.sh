@@ -16,14 +16,20 @@ for payload in [16, 256, 4096, 65536, 1048576]:
         def ns(name):
             p = root / group / name / "new" / "estimates.json"
             return json.loads(p.read_text())["median"]["point_estimate"] if p.exists() else None
-        u, t, m, mf = ns("unstick"), ns("tokio-util"), ns("memcpy"), ns("memcpy-frame")
-        if None in (u, t, m, mf):
+        u, a, t, m, mf = (ns(n) for n in ("unstick", "unstick-all", "tokio-util", "memcpy", "memcpy-frame"))
+        if None in (u, a, t, m, mf):
             continue
         count = max((4 << 20) // (payload + 4), 4)
         stream = count * (payload + 4)
-        rows.append((payload, chunk, count / u * 1e9, stream / u, count / t * 1e9, stream / t, stream / m, stream / mf, t / u, m / u, mf / u))
-print("| payload | chunk | unstick frames/s | unstick GB/s | tokio frames/s | tokio GB/s | memcpy GB/s | memcpy-frame GB/s | unstick/tokio | unstick/memcpy | unstick/memcpy-frame |")
+        rows.append((payload, chunk, count, stream, u, a, t, m, mf))
+print("Per cell: frames/s (GB/s of stream). `decode` = a decode() loop, `decode_all` = the callback API.")
+print("Ratios are time(peer) / time(unstick): above 1 means unstick is faster.")
+print()
+print("| payload | chunk | unstick decode | unstick decode_all | tokio-util | memcpy | memcpy-frame | decode/tokio | decode_all/tokio | decode_all/memcpy | decode_all/memcpy-frame |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
-for p, c, uf, ug, tf, tg, mg, mfg, rt, rm, rmf in rows:
-    print(f"| {p} | {c} | {uf:.3e} | {ug:.2f} | {tf:.3e} | {tg:.2f} | {mg:.2f} | {mfg:.2f} | {rt:.2f}x | {rm:.2f}x | {rmf:.2f}x |")
+def cell(count, stream, t):
+    return f"{count / t * 1e9:.3g} ({stream / t:.1f})"
+for p, c, count, stream, u, a, t, m, mf in rows:
+    print(f"| {p} | {c} | {cell(count, stream, u)} | {cell(count, stream, a)} | {cell(count, stream, t)} | {stream / m:.1f} GB/s | {stream / mf:.1f} GB/s "
+          f"| {t / u:.2f}x | {t / a:.2f}x | {m / a:.2f}x | {mf / a:.2f}x |")
 PY
