@@ -113,6 +113,30 @@ fn bench(c: &mut Criterion) {
                     assert_eq!(bytes, payload * count);
                 })
             });
+            // Streaming mode with a 1 KiB buffer: frames over 1 KiB arrive as pieces borrowed
+            // from the chunks, never copied. Only meaningful where frames exceed the buffer.
+            if payload > 1024 {
+                let mut small = [0u8; 1024];
+                let streaming = config.streaming(true);
+                let mut streamer = LengthDecoder::new(streaming, &mut small[..]).unwrap();
+                group.bench_function(BenchmarkId::from_parameter("unstick-stream"), |b| {
+                    b.iter(|| {
+                        streamer.reset();
+                        let (mut bytes, mut ends) = (0usize, 0usize);
+                        for chunk in &chunks {
+                            streamer
+                                .decode_all(chunk, |event| match event {
+                                    Event::StreamPiece(p) => bytes += black_box(p).len(),
+                                    Event::StreamEnd => ends += 1,
+                                    Event::StreamStart { .. } => {}
+                                    other => panic!("unexpected {other:?}"),
+                                })
+                                .expect("valid stream");
+                        }
+                        assert_eq!((bytes, ends), (payload * count, count));
+                    })
+                });
+            }
             let mut codec = tokio_codec(payload);
             let mut buf = BytesMut::with_capacity(chunk_size + payload + 4);
             group.bench_function(BenchmarkId::from_parameter("tokio-util"), |b| {

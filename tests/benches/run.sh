@@ -21,15 +21,17 @@ for payload in [16, 256, 4096, 65536, 1048576]:
             continue
         count = max((4 << 20) // (payload + 4), 4)
         stream = count * (payload + 4)
-        rows.append((payload, chunk, count, stream, u, a, t, m, mf))
+        rows.append((payload, chunk, count, stream, u, a, t, m, mf, ns("unstick-stream")))
 print("Per cell: frames/s (GB/s of stream). `decode` = a decode() loop, `decode_all` = the callback API.")
 print("Ratios are time(peer) / time(unstick): above 1 means unstick is faster.")
 print()
-print("| payload | chunk | unstick decode | unstick decode_all | tokio-util | memcpy | memcpy-frame | decode/tokio | decode_all/tokio | decode_all/memcpy | decode_all/memcpy-frame |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| payload | chunk | unstick decode | unstick decode_all | unstick streaming | tokio-util | memcpy | memcpy-frame | decode/tokio | decode_all/tokio | streaming/tokio | decode_all/memcpy | decode_all/memcpy-frame |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 def cell(count, stream, t):
     return f"{count / t * 1e9:.3g} ({stream / t:.1f})"
-for p, c, count, stream, u, a, t, m, mf in rows:
-    print(f"| {p} | {c} | {cell(count, stream, u)} | {cell(count, stream, a)} | {cell(count, stream, t)} | {stream / m:.1f} GB/s | {stream / mf:.1f} GB/s "
-          f"| {t / u:.2f}x | {t / a:.2f}x | {m / a:.2f}x | {mf / a:.2f}x |")
+for p, c, count, stream, u, a, t, m, mf, st in rows:
+    s_cell = cell(count, stream, st) if st else "-"
+    s_ratio = f"{t / st:.2f}x" if st else "-"
+    print(f"| {p} | {c} | {cell(count, stream, u)} | {cell(count, stream, a)} | {s_cell} | {cell(count, stream, t)} | {stream / m:.1f} GB/s | {stream / mf:.1f} GB/s "
+          f"| {t / u:.2f}x | {t / a:.2f}x | {s_ratio} | {m / a:.2f}x | {mf / a:.2f}x |")
 PY
