@@ -58,6 +58,8 @@
 //! - `alloc`: `Vec<u8>` as a frame buffer (grows only with bytes that arrived).
 //! - `heapless`: `heapless::Vec<u8, N>` as a frame buffer.
 //! - `defmt`: `defmt::Format` for the public types.
+//! - `json`: JSON-described header frames ([`JsonHeaderDecoder`], [`JsonHeaderEncoder`]): a
+//!   length-prefixed UTF-8 JSON object whose `total_size` gives the length of a streamed body.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -86,9 +88,17 @@ mod decoder;
 mod encoder;
 mod error;
 mod header;
+#[cfg(feature = "json")]
+mod json;
 
 pub use buffer::FrameBuffer;
 pub use decoder::{DEFAULT_MAX_FRAME_LEN, Decoded, DecoderConfig, Event, LengthDecoder, Oversize};
 pub use encoder::LengthEncoder;
 pub use error::{ConfigError, DecodeError, EncodeError};
 pub use header::{ByteOrder, HeaderBytes, HeaderWidth, LengthHeader};
+#[cfg(feature = "json")]
+pub use json::{
+    DEFAULT_MAX_BODY_LEN, DEFAULT_MAX_DEPTH, DEFAULT_MAX_HEADER_LEN, EncodedHeader, HeaderProblem,
+    JsonDecoded, JsonEncodeError, JsonEvent, JsonHeader, JsonHeaderConfig, JsonHeaderDecoder,
+    JsonHeaderEncoder, JsonHeaderError, JsonSyntax,
+};

@@ -1,0 +1,630 @@
+//! JSON-described header frames: a length prefix, a UTF-8 JSON object, then a body of the
+//! object's `total_size` bytes (the tutorials' `header_dic` protocol).
+//!
+//! ```text
+//! struct.pack("i", len(header_bytes)) + header_bytes + body
+//! header_bytes = json.dumps({"filename": "a.txt", "total_size": 12345, "hash": "..."}).encode()
+//! ```
+//!
+//! The header is collected (zero-copy when it lies inside one chunk), validated, and handed out
+//! as text; the body is never buffered: it passes through as pieces borrowed from the input, so
+//! it may be far larger than all RAM.
+
+mod count;
+mod error;
+mod scan;
+
+pub use error::{HeaderProblem, JsonEncodeError, JsonHeaderError, JsonSyntax};
+
+use crate::buffer::FrameBuffer;
+use crate::decoder::{DecoderConfig, Event, LengthDecoder};
+use crate::error::{ConfigError, DecodeError};
+use crate::header::LengthHeader;
+use scan::SizeValue;
+
+/// The header limit a [`JsonHeaderConfig`] starts with: 4 KiB.
+pub const DEFAULT_MAX_HEADER_LEN: u64 = 4 * 1024;
+/// The body limit a [`JsonHeaderConfig`] starts with: 4 GiB.
+pub const DEFAULT_MAX_BODY_LEN: u64 = 4 * 1024 * 1024 * 1024;
+/// The nesting bound a [`JsonHeaderConfig`] starts with.
+pub const DEFAULT_MAX_DEPTH: u8 = 16;
+
+/// How JSON-header frames look. Shared by [`JsonHeaderDecoder`] and [`JsonHeaderEncoder`].
+///
+/// ```
+/// use unstick::{JsonHeaderConfig, LengthHeader};
+/// // The tutorials' Python: struct.pack("i", len(header_bytes)).
+/// const PYTHON: JsonHeaderConfig = JsonHeaderConfig::new()
+///     .header(LengthHeader::I32_LE)
+///     .max_body_len(1 << 40);
+/// assert_eq!(PYTHON.get_size_field(), "total_size");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct JsonHeaderConfig {
+    header: LengthHeader,
+    max_header_len: u64,
+    max_body_len: u64,
+    size_field: &'static str,
+    max_depth: u8,
+}
+
+impl Default for JsonHeaderConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl JsonHeaderConfig {
+    /// 4-byte big-endian prefix, [`DEFAULT_MAX_HEADER_LEN`], [`DEFAULT_MAX_BODY_LEN`],
+    /// size field `total_size`, [`DEFAULT_MAX_DEPTH`].
+    pub const fn new() -> Self {
+        Self {
+            header: LengthHeader::U32_BE,
+            max_header_len: DEFAULT_MAX_HEADER_LEN,
+            max_body_len: DEFAULT_MAX_BODY_LEN,
+            size_field: "total_size",
+            max_depth: DEFAULT_MAX_DEPTH,
+        }
+    }
+
+    /// Sets the format of the length prefix in front of the JSON header.
+    #[must_use]
+    pub const fn header(mut self, header: LengthHeader) -> Self {
+        self.header = header;
+        self
+    }
+
+    /// Sets the longest JSON header accepted, in bytes.
+    #[must_use]
+    pub const fn max_header_len(mut self, max: u64) -> Self {
+        self.max_header_len = max;
+        self
+    }
+
+    /// Sets the largest `total_size` accepted.
+    #[must_use]
+    pub const fn max_body_len(mut self, max: u64) -> Self {
+        self.max_body_len = max;
+        self
+    }
+
+    /// Sets the name of the top-level field that gives the body size. It is compared with the
+    /// key as written, so a key spelled with escapes (`"total\u005fsize"`) does not match.
+    #[must_use]
+    pub const fn size_field(mut self, name: &'static str) -> Self {
+        self.size_field = name;
+        self
+    }
+
+    /// Sets how deep objects and arrays may nest in a header (the header object itself is
+    /// level 1; at most 64).
+    #[must_use]
+    pub const fn max_depth(mut self, depth: u8) -> Self {
+        self.max_depth = depth;
+        self
+    }
+
+    /// The length prefix format.
+    pub const fn get_header(&self) -> LengthHeader {
+        self.header
+    }
+    /// The header limit.
+    pub const fn get_max_header_len(&self) -> u64 {
+        self.max_header_len
+    }
+    /// The body limit.
+    pub const fn get_max_body_len(&self) -> u64 {
+        self.max_body_len
+    }
+    /// The size field's name.
+    pub const fn get_size_field(&self) -> &'static str {
+        self.size_field
+    }
+    /// The nesting bound.
+    pub const fn get_max_depth(&self) -> u8 {
+        self.max_depth
+    }
+
+    /// Checks a JSON header the way the decoder does and returns its `total_size`.
+    pub fn inspect(&self, json: &[u8]) -> Result<u64, HeaderProblem> {
+        if let Err(e) = core::str::from_utf8(json) {
+            return Err(HeaderProblem::NotUtf8 {
+                at: e.valid_up_to(),
+            });
+        }
+        let field = self.size_field;
+        let total_size = match scan::scan(json, field, self.max_depth)? {
+            SizeValue::Unsigned(n) => n,
+            SizeValue::Missing => return Err(HeaderProblem::SizeMissing { field }),
+            SizeValue::Negative => return Err(HeaderProblem::SizeNegative { field }),
+            SizeValue::NotInteger => return Err(HeaderProblem::SizeNotInteger { field }),
+            SizeValue::Overflow => return Err(HeaderProblem::SizeOverflow { field }),
+            SizeValue::Duplicate => return Err(HeaderProblem::SizeDuplicate { field }),
+        };
+        if total_size > self.max_body_len {
+            return Err(HeaderProblem::BodyTooLarge {
+                total_size,
+                max: self.max_body_len,
+            });
+        }
+        Ok(total_size)
+    }
+}
+
+/// A validated JSON header: its text and the body size it announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct JsonHeader<'a> {
+    json: &'a str,
+    total_size: u64,
+}
+
+impl<'a> JsonHeader<'a> {
+    /// The header's JSON text, exactly as received.
+    pub fn json(&self) -> &'a str {
+        self.json
+    }
+
+    /// The body size the header announces: this many bytes follow as body pieces.
+    pub fn total_size(&self) -> u64 {
+        self.total_size
+    }
+
+    /// Deserializes the header into `T` with serde-json-core, borrowing from the header text.
+    ///
+    /// Strings are not unescaped: a `&str` field borrows the raw JSON text, so `"a\"b"` gives
+    /// `a\"b` (four characters) and Python's default `ensure_ascii` output `"\u4f60"` stays six
+    /// ASCII characters. Use [`deserialize_unescaped`](Self::deserialize_unescaped) for the
+    /// decoded text.
+    pub fn deserialize<T: serde::Deserialize<'a>>(&self) -> Result<T, serde_json_core::de::Error> {
+        serde_json_core::from_str(self.json).map(|(value, _)| value)
+    }
+
+    /// Deserializes the header into `T` with serde-json-core, unescaping strings into
+    /// `scratch`. Unescaped strings cannot be borrowed from the header, so string fields with
+    /// escapes must be owned types such as `heapless::String<N>`; a `&str` field works only
+    /// for strings without escapes. `scratch` must hold the longest unescaped string.
+    pub fn deserialize_unescaped<T: serde::Deserialize<'a>>(
+        &self,
+        scratch: &mut [u8],
+    ) -> Result<T, serde_json_core::de::Error> {
+        serde_json_core::from_str_escaped(self.json, scratch).map(|(value, _)| value)
+    }
+}
+
+/// Something a [`JsonHeaderDecoder`] found in the stream. Per frame, in this order: one
+/// `Header`, `BodyPiece`s adding up to `total_size` bytes (none for an empty body), one `End`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[must_use]
+pub enum JsonEvent<'a> {
+    /// A frame's header, validated.
+    Header(JsonHeader<'a>),
+    /// The next piece of the body, borrowed from the input. Never empty.
+    BodyPiece(&'a [u8]),
+    /// The frame's body is complete.
+    End,
+}
+
+/// The result of one [`JsonHeaderDecoder::decode`] call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[must_use]
+pub struct JsonDecoded<'a> {
+    /// How many input bytes were used; pass the rest to the next call.
+    pub consumed: usize,
+    /// What was found, or `None`: all input was consumed and more is needed.
+    pub event: Option<JsonEvent<'a>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Header,
+    Body {
+        header_len: u64,
+        total_size: u64,
+        remaining: u64,
+    },
+    BodyDone {
+        header_len: u64,
+        total_size: u64,
+    },
+    Failed(JsonHeaderError),
+}
+
+/// Decodes JSON-header frames from byte chunks split anywhere.
+///
+/// The buffer holds one JSON header that straddles chunks; it must be at least the header limit.
+/// Bodies never touch it.
+///
+/// ```
+/// use unstick::{JsonEvent, JsonHeaderConfig, JsonHeaderDecoder};
+///
+/// let header = br#"{"filename": "a.txt", "total_size": 5}"#;
+/// let mut stream = (header.len() as u32).to_be_bytes().to_vec();
+/// stream.extend_from_slice(header);
+/// stream.extend_from_slice(b"hello");
+///
+/// let mut buf = [0u8; 256];
+/// let config = JsonHeaderConfig::new().max_header_len(256);
+/// let mut decoder = JsonHeaderDecoder::new(config, &mut buf[..])?;
+/// let mut body = Vec::new();
+/// for chunk in stream.chunks(7) {
+///     decoder.decode_all(chunk, |event| match event {
+///         JsonEvent::Header(h) => {
+///             assert_eq!(h.total_size(), 5);
+///             #[derive(serde::Deserialize)]
+///             struct Upload<'a> { filename: &'a str }
+///             assert_eq!(h.deserialize::<Upload>().unwrap().filename, "a.txt");
+///         }
+///         JsonEvent::BodyPiece(piece) => body.extend_from_slice(piece),
+///         JsonEvent::End => {}
+///     })?;
+/// }
+/// decoder.finish()?;
+/// assert_eq!(body, b"hello");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct JsonHeaderDecoder<B> {
+    headers: LengthDecoder<B>,
+    config: JsonHeaderConfig,
+    phase: Phase,
+    frame: u64,
+    offset: u64,
+}
+
+impl<B: FrameBuffer> JsonHeaderDecoder<B> {
+    /// A decoder with `config` that collects straddling headers in `buf`, which must hold
+    /// [`JsonHeaderConfig::max_header_len`] bytes.
+    pub fn new(config: JsonHeaderConfig, buf: B) -> Result<Self, ConfigError> {
+        let headers = DecoderConfig::new()
+            .header(config.header)
+            .max_frame_len(config.max_header_len);
+        Ok(Self {
+            headers: LengthDecoder::new(headers, buf)?,
+            config,
+            phase: Phase::Header,
+            frame: 0,
+            offset: 0,
+        })
+    }
+
+    /// Decodes from `input` until one event is found or the input is used up. Call again with
+    /// `&input[consumed..]` until it returns no event (an empty input still yields a pending
+    /// [`JsonEvent::End`]).
+    pub fn decode<'f, 'd: 'f, 'i: 'f>(
+        &'d mut self,
+        input: &'i [u8],
+    ) -> Result<JsonDecoded<'f>, JsonHeaderError> {
+        let Self {
+            headers,
+            config,
+            phase,
+            frame,
+            offset,
+        } = self;
+        let (frame, offset) = (*frame, *offset);
+        match *phase {
+            Phase::Header => {
+                let step = match headers.decode(input) {
+                    Ok(step) => step,
+                    Err(e) => {
+                        let e = length_error(e, frame, offset);
+                        *phase = Phase::Failed(e);
+                        return Err(e);
+                    }
+                };
+                let Some(Event::Frame(json)) = step.event else {
+                    // Nothing else can come from a buffered, rejecting decoder.
+                    return Ok(JsonDecoded {
+                        consumed: step.consumed,
+                        event: None,
+                    });
+                };
+                let total_size = match config.inspect(json) {
+                    Ok(n) => n,
+                    Err(problem) => {
+                        let e = JsonHeaderError::InvalidHeader {
+                            frame,
+                            offset,
+                            problem,
+                        };
+                        *phase = Phase::Failed(e);
+                        return Err(e);
+                    }
+                };
+                let header_len = json.len() as u64;
+                *phase = if total_size == 0 {
+                    Phase::BodyDone {
+                        header_len,
+                        total_size,
+                    }
+                } else {
+                    Phase::Body {
+                        header_len,
+                        total_size,
+                        remaining: total_size,
+                    }
+                };
+                let json = core::str::from_utf8(json).unwrap_or_default();
+                Ok(JsonDecoded {
+                    consumed: step.consumed,
+                    event: Some(JsonEvent::Header(JsonHeader { json, total_size })),
+                })
+            }
+            Phase::Body {
+                header_len,
+                total_size,
+                remaining,
+            } => {
+                if input.is_empty() {
+                    return Ok(JsonDecoded {
+                        consumed: 0,
+                        event: None,
+                    });
+                }
+                let take = remaining.min(input.len() as u64);
+                let remaining = remaining - take;
+                *phase = if remaining == 0 {
+                    Phase::BodyDone {
+                        header_len,
+                        total_size,
+                    }
+                } else {
+                    Phase::Body {
+                        header_len,
+                        total_size,
+                        remaining,
+                    }
+                };
+                // `take <= input.len()`.
+                let take = take as usize;
+                Ok(JsonDecoded {
+                    consumed: take,
+                    event: Some(JsonEvent::BodyPiece(input.get(..take).unwrap_or(&[]))),
+                })
+            }
+            Phase::BodyDone {
+                header_len,
+                total_size,
+            } => {
+                *phase = Phase::Header;
+                let w = config.header.len() as u64;
+                self.frame = frame.wrapping_add(1);
+                self.offset = offset
+                    .wrapping_add(w)
+                    .wrapping_add(header_len)
+                    .wrapping_add(total_size);
+                Ok(JsonDecoded {
+                    consumed: 0,
+                    event: Some(JsonEvent::End),
+                })
+            }
+            Phase::Failed(e) => Err(e),
+        }
+    }
+
+    /// Decodes all of `input`, calling `on_event` for every event in order.
+    pub fn decode_all<F>(&mut self, input: &[u8], mut on_event: F) -> Result<(), JsonHeaderError>
+    where
+        F: FnMut(JsonEvent<'_>),
+    {
+        let mut input = input;
+        loop {
+            let step = self.decode(input)?;
+            input = input.get(step.consumed..).unwrap_or(&[]);
+            match step.event {
+                Some(event) => on_event(event),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// Says whether the stream may end here: `Ok(())` between frames, otherwise what is
+    /// missing (prefix, header or body bytes of which frame) or the error the decoder failed
+    /// with.
+    pub fn finish(&self) -> Result<(), JsonHeaderError> {
+        let (frame, offset) = (self.frame, self.offset);
+        match self.phase {
+            Phase::Header => self
+                .headers
+                .finish()
+                .map_err(|e| length_error(e, frame, offset)),
+            Phase::Body {
+                total_size,
+                remaining,
+                ..
+            } => Err(JsonHeaderError::TruncatedBody {
+                frame,
+                offset,
+                total_size,
+                missing: remaining,
+            }),
+            Phase::BodyDone { .. } => Ok(()),
+            Phase::Failed(e) => Err(e),
+        }
+    }
+
+    /// Starts over on a new stream, keeping configuration and buffer.
+    pub fn reset(&mut self) {
+        self.headers.reset();
+        self.phase = Phase::Header;
+        self.frame = 0;
+        self.offset = 0;
+    }
+
+    /// Whether the decoder sits between frames with nothing pending.
+    pub fn is_idle(&self) -> bool {
+        matches!(self.phase, Phase::Header) && self.headers.is_idle()
+    }
+
+    /// Whether a body is being delivered (between `Header` and `End`).
+    pub fn in_body(&self) -> bool {
+        matches!(self.phase, Phase::Body { .. } | Phase::BodyDone { .. })
+    }
+
+    /// Body bytes still to come in the current frame (0 outside a body).
+    pub fn body_remaining(&self) -> u64 {
+        match self.phase {
+            Phase::Body { remaining, .. } => remaining,
+            _ => 0,
+        }
+    }
+
+    /// Frames completed so far.
+    pub fn frames(&self) -> u64 {
+        self.frame
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &JsonHeaderConfig {
+        &self.config
+    }
+}
+
+/// Maps an error of the inner length decoder (which sees only prefixes and headers) to the
+/// frame and offset of the JSON stream.
+fn length_error(e: DecodeError, frame: u64, offset: u64) -> JsonHeaderError {
+    match e {
+        DecodeError::FrameTooLarge { len, max, .. } => JsonHeaderError::HeaderTooLong {
+            frame,
+            offset,
+            len,
+            max,
+        },
+        DecodeError::NegativeLength { value, .. } => JsonHeaderError::NegativeHeaderLength {
+            frame,
+            offset,
+            value,
+        },
+        DecodeError::TruncatedHeader { have, width, .. } => {
+            JsonHeaderError::TruncatedLengthPrefix {
+                frame,
+                offset,
+                have,
+                width,
+            }
+        }
+        DecodeError::TruncatedFrame { len, missing, .. } => JsonHeaderError::TruncatedHeader {
+            frame,
+            offset,
+            len,
+            missing,
+        },
+    }
+}
+
+/// A JSON header written by [`JsonHeaderEncoder::encode_header`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct EncodedHeader {
+    /// Bytes written: length prefix and JSON text. The body goes right after them.
+    pub len: usize,
+    /// The body size the header announces: write exactly this many body bytes next.
+    pub total_size: u64,
+}
+
+/// Writes JSON-header frames: a user's serde header, serialized with serde-json-core, behind
+/// its length prefix. The body is written by the caller as it streams, so the encoder never
+/// needs it in memory.
+///
+/// ```
+/// use unstick::{JsonHeaderConfig, JsonHeaderEncoder};
+///
+/// #[derive(serde::Serialize)]
+/// struct Upload<'a> { filename: &'a str, total_size: u64 }
+///
+/// let encoder = JsonHeaderEncoder::new(JsonHeaderConfig::new());
+/// let mut out = [0u8; 64];
+/// let header = encoder.encode_header(&Upload { filename: "a.txt", total_size: 5 }, &mut out)?;
+/// assert_eq!(&out[4..header.len], br#"{"filename":"a.txt","total_size":5}"#);
+/// assert_eq!(header.total_size, 5); // now send 5 body bytes
+///
+/// let mut tiny = [0u8; 8];
+/// let err = encoder.encode_header(&Upload { filename: "a.txt", total_size: 5 }, &mut tiny);
+/// assert_eq!(err, Err(unstick::JsonEncodeError::BufferTooSmall { required: 39, available: 8 }));
+/// # Ok::<(), unstick::JsonEncodeError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct JsonHeaderEncoder {
+    config: JsonHeaderConfig,
+}
+
+impl JsonHeaderEncoder {
+    /// An encoder whose output a [`JsonHeaderDecoder`] with the same `config` accepts.
+    pub const fn new(config: JsonHeaderConfig) -> Self {
+        Self { config }
+    }
+
+    /// The configuration.
+    pub const fn config(&self) -> &JsonHeaderConfig {
+        &self.config
+    }
+
+    /// Bytes [`encode_header`](Self::encode_header) writes for `header` (prefix + JSON).
+    pub fn encoded_len<T: serde::Serialize + ?Sized>(
+        &self,
+        header: &T,
+    ) -> Result<usize, JsonEncodeError> {
+        let json_len = count::json_len(header).map_err(|_| JsonEncodeError::Unsupported)?;
+        if json_len as u64 > self.config.max_header_len {
+            return Err(JsonEncodeError::HeaderTooLong {
+                len: json_len,
+                max: self.config.max_header_len,
+            });
+        }
+        let prefix = self.config.header;
+        if json_len as u64 > prefix.max_len() {
+            return Err(JsonEncodeError::LengthOverflowsHeader {
+                len: json_len as u64,
+                max: prefix.max_len(),
+            });
+        }
+        Ok(prefix.len() + json_len)
+    }
+
+    /// Serializes `header` behind its length prefix at the front of `out`.
+    ///
+    /// The header is checked the way the decoder will check it (a JSON object with an unsigned
+    /// `total_size` within the body limit); the returned [`EncodedHeader`] says how many body
+    /// bytes must follow. If `out` is too small, [`JsonEncodeError::BufferTooSmall`] gives the
+    /// exact size and `out` is untouched; after other errors its contents are unspecified.
+    pub fn encode_header<T: serde::Serialize + ?Sized>(
+        &self,
+        header: &T,
+        out: &mut [u8],
+    ) -> Result<EncodedHeader, JsonEncodeError> {
+        let required = self.encoded_len(header)?;
+        let available = out.len();
+        let w = self.config.header.len();
+        let Some((prefix, json)) = out
+            .get_mut(..required)
+            .and_then(|frame| frame.split_at_mut_checked(w))
+        else {
+            return Err(JsonEncodeError::BufferTooSmall {
+                required,
+                available,
+            });
+        };
+        let written =
+            serde_json_core::to_slice(header, json).map_err(|_| JsonEncodeError::Unsupported)?;
+        let json = json.get(..written).unwrap_or(&[]);
+        let total_size = self
+            .config
+            .inspect(json)
+            .map_err(JsonEncodeError::InvalidHeader)?;
+        let length = self
+            .config
+            .header
+            .encode(written as u64)
+            .map_err(|_| JsonEncodeError::Unsupported)?;
+        prefix.copy_from_slice(&length);
+        Ok(EncodedHeader {
+            len: w + written,
+            total_size,
+        })
+    }
+}
