@@ -1,7 +1,9 @@
 //! `std::io` adapters for [`unstick`].
 //!
-//! For now: [`write_frame`], which sends a frame's header and payload in one vectored write,
-//! without copying the payload and without a Nagle split between header and payload.
+//! - [`write_frame`]: one length frame, header and payload in one vectored write.
+//! - [`JsonFrameReader`] / [`JsonFrameWriter`]: JSON-header frames whose bodies stream as
+//!   `io::Read`, never buffered whole.
+//! - [`transfer`]: the tutorials' file upload with SHA-256 checking, temporary file and rename.
 //!
 //! ```
 //! use unstick::{LengthEncoder, LengthHeader};
@@ -11,96 +13,10 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::io::{self, IoSlice, Write};
+mod json;
+pub mod transfer;
+mod write;
 
+pub use json::{DEFAULT_BUFFER_LEN, JsonFrame, JsonFrameReader, JsonFrameWriter};
 pub use unstick;
-use unstick::LengthEncoder;
-
-/// Writes one frame (header, then payload) to `writer`, completing partial writes and retrying
-/// `Interrupted`.
-///
-/// Header and payload go out together in vectored writes, so the payload is never copied and a
-/// socket with Nagle's algorithm does not send the header alone. An encoder limit violation is
-/// an `InvalidInput` error with the [`unstick::EncodeError`] as its source; nothing is written
-/// then.
-pub fn write_frame<W: Write + ?Sized>(
-    writer: &mut W,
-    encoder: &LengthEncoder,
-    payload: &[u8],
-) -> io::Result<()> {
-    let header = encoder
-        .header(payload.len())
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let mut parts = [IoSlice::new(&header), IoSlice::new(payload)];
-    let mut parts = &mut parts[..];
-    // Skip empty slices up front so a zero-length payload does not look like a zero write.
-    IoSlice::advance_slices(&mut parts, 0);
-    while !parts.is_empty() {
-        match writer.write_vectored(parts) {
-            Ok(0) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::WriteZero,
-                    "the writer accepted no bytes of the frame",
-                ));
-            }
-            Ok(n) => IoSlice::advance_slices(&mut parts, n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use unstick::LengthHeader;
-
-    /// A writer that takes at most `step` bytes per call and is interrupted every other call.
-    struct Stingy {
-        out: Vec<u8>,
-        step: usize,
-        calls: usize,
-    }
-
-    impl Write for Stingy {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.calls += 1;
-            if self.calls.is_multiple_of(2) {
-                return Err(io::ErrorKind::Interrupted.into());
-            }
-            let n = buf.len().min(self.step);
-            self.out.extend_from_slice(&buf[..n]);
-            Ok(n)
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn completes_partial_and_interrupted_writes() {
-        let encoder = LengthEncoder::new(LengthHeader::I32_LE);
-        let mut w = Stingy {
-            out: Vec::new(),
-            step: 3,
-            calls: 0,
-        };
-        write_frame(&mut w, &encoder, b"hello world").unwrap();
-        write_frame(&mut w, &encoder, b"").unwrap();
-        let mut expected = 11i32.to_le_bytes().to_vec();
-        expected.extend_from_slice(b"hello world");
-        expected.extend_from_slice(&0i32.to_le_bytes());
-        assert_eq!(w.out, expected);
-    }
-
-    #[test]
-    fn refuses_over_limit_without_writing() {
-        let encoder = LengthEncoder::new(LengthHeader::U16_BE).max_frame_len(4);
-        let mut out = Vec::new();
-        let err = write_frame(&mut out, &encoder, b"12345").unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
-        assert!(err.to_string().contains("send limit of 4"), "{err}");
-        assert!(out.is_empty());
-    }
-}
+pub use write::write_frame;
