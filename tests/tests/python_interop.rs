@@ -1,0 +1,194 @@
+//! Byte compatibility with the tutorials' Python (seed 004's `header_dic` protocol):
+//! `struct.pack("i", len(header_bytes)) + json.dumps(header_dic).encode() + body`.
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+
+use unstick::{JsonEvent, JsonHeaderConfig, JsonHeaderDecoder, JsonHeaderEncoder, LengthHeader};
+use unstick_std::{JsonFrameReader, JsonFrameWriter};
+
+/// Runs a Python program with `stdin`, returns its stdout; fails the test on a non-zero exit.
+fn python(program: &str, stdin: &[u8]) -> Vec<u8> {
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(program)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    let feeder = std::thread::spawn(move || input.write_all(&stdin));
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap().unwrap();
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// The bodies both sides agree on: the tutorial's "command output", binary, and empty.
+const PY_BODIES: &str = r#"
+bodies = [
+    "驱动器 C 中的卷没有标签。\r\n 2024/01/01  dir\r\n".encode("gbk") * 200,
+    bytes(range(256)) * 300,
+    b"",
+]
+"#;
+
+fn bodies() -> Vec<Vec<u8>> {
+    // The same as PY_BODIES, computed by Python once so the GBK bytes are exact.
+    let out = python(
+        &format!(
+            "{PY_BODIES}\nimport sys, json\nsys.stdout.write(json.dumps([list(b) for b in bodies]))"
+        ),
+        b"",
+    );
+    serde_json::from_slice(&out).unwrap()
+}
+
+fn decode_python_stream(header: LengthHeader, pack: &str) {
+    let program = format!(
+        r#"{PY_BODIES}
+import json, struct, sys
+out = sys.stdout.buffer
+headers = [
+    {{"filename": "a.txt", "total_size": len(bodies[0]), "hash": "asdfpoi79032"}},
+    {{"filename": "你好, 粘包.bin", "total_size": len(bodies[1]), "note": "quote \" backslash \\ tab \t"}},
+    {{"total_size": 0, "exit_code": 0, "nested": {{"a": [1, 2.5, None, True]}}}},
+]
+for header_dic, body in zip(headers, bodies):
+    header_json = json.dumps(header_dic)
+    header_bytes = bytes(header_json, encoding="utf-8")
+    out.write(struct.pack("{pack}", len(header_bytes)))
+    out.write(header_bytes)
+    out.write(body)
+"#
+    );
+    let stream = python(&program, b"");
+    let bodies = bodies();
+    let config = JsonHeaderConfig::new().header(header);
+
+    // Core decoder, in chunks of every size from 1 to 7 and whole.
+    for chunk in [1, 2, 3, 5, 7, stream.len()] {
+        let mut buf = [0u8; 4096];
+        let mut decoder = JsonHeaderDecoder::new(config, &mut buf[..]).unwrap();
+        let mut headers: Vec<serde_json::Value> = Vec::new();
+        let mut got: Vec<Vec<u8>> = Vec::new();
+        for piece in stream.chunks(chunk) {
+            decoder
+                .decode_all(piece, |event| match event {
+                    JsonEvent::Header(h) => {
+                        headers.push(serde_json::from_str(h.json()).unwrap());
+                        got.push(Vec::new());
+                    }
+                    JsonEvent::BodyPiece(p) => got.last_mut().unwrap().extend_from_slice(p),
+                    JsonEvent::End => {}
+                })
+                .unwrap();
+        }
+        decoder.finish().unwrap();
+        assert_eq!(got, bodies, "chunk {chunk}");
+        assert_eq!(headers[0]["hash"], "asdfpoi79032");
+        assert_eq!(headers[1]["filename"], "你好, 粘包.bin");
+        assert_eq!(headers[1]["note"], "quote \" backslash \\ tab \t");
+        assert_eq!(headers[2]["nested"]["a"][1], 2.5);
+    }
+
+    // std reader.
+    let mut reader = JsonFrameReader::new(&stream[..], config);
+    let mut n = 0;
+    while let Some(mut frame) = reader.next_frame().unwrap() {
+        let mut body = Vec::new();
+        frame.read_to_end(&mut body).unwrap();
+        assert_eq!(body, bodies[n]);
+        n += 1;
+    }
+    assert_eq!(n, 3);
+}
+
+#[test]
+fn decodes_python_native_struct_pack_i() {
+    // Native "i" is little-endian on every machine this runs on (x86-64, ARM).
+    decode_python_stream(LengthHeader::I32_LE, "i");
+}
+
+#[test]
+fn decodes_python_network_order() {
+    decode_python_stream(LengthHeader::U32_BE, "!I");
+}
+
+/// The reverse: unstick writes, the tutorial's client code reads.
+#[test]
+fn python_decodes_unstick_frames() {
+    let config = JsonHeaderConfig::new().header(LengthHeader::I32_LE);
+    let mut wire = Vec::new();
+
+    // Core encoder (serde-json-core), body written by the caller.
+    #[derive(serde::Serialize)]
+    struct Upload<'a> {
+        filename: &'a str,
+        total_size: u64,
+        hash: &'a str,
+    }
+    let mut out = [0u8; 256];
+    let header = JsonHeaderEncoder::new(config)
+        .encode_header(
+            &Upload {
+                filename: "你好 \"x\".txt",
+                total_size: 3,
+                hash: "h",
+            },
+            &mut out,
+        )
+        .unwrap();
+    wire.extend_from_slice(&out[..header.len]);
+    wire.extend_from_slice(b"abc");
+
+    // std writer (serde_json), body from a reader.
+    let mut writer = JsonFrameWriter::new(&mut wire, config);
+    let big: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
+    writer
+        .send(
+            &serde_json::json!({"total_size": big.len(), "exit_code": 0}),
+            &big[..],
+        )
+        .unwrap();
+    writer
+        .send(&serde_json::json!({"total_size": 0}), &b""[..])
+        .unwrap();
+
+    let program = r#"
+import hashlib, json, struct, sys
+data = sys.stdin.buffer.read()
+pos, frames = 0, []
+while pos < len(data):
+    header_len = struct.unpack("i", data[pos:pos + 4])[0]
+    pos += 4
+    header_dic = json.loads(str(data[pos:pos + header_len], encoding="utf-8"))
+    pos += header_len
+    total_size = header_dic["total_size"]
+    body = data[pos:pos + total_size]
+    assert len(body) == total_size
+    pos += total_size
+    frames.append({"header": header_dic, "sha256": hashlib.sha256(body).hexdigest()})
+print(json.dumps(frames))
+"#;
+    let out = python(program, &wire);
+    let frames: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(frames.as_array().unwrap().len(), 3);
+    assert_eq!(frames[0]["header"]["filename"], "你好 \"x\".txt");
+    assert_eq!(
+        frames[0]["sha256"],
+        unstick_std::transfer::sha256_hex(&b"abc"[..]).unwrap().0
+    );
+    assert_eq!(frames[1]["header"]["total_size"], 200_000);
+    assert_eq!(
+        frames[1]["sha256"],
+        unstick_std::transfer::sha256_hex(&big[..]).unwrap().0
+    );
+    assert_eq!(frames[2]["header"]["total_size"], 0);
+}
