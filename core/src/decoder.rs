@@ -581,6 +581,12 @@ impl<B: FrameBuffer> LengthDecoder<B> {
         &self.config
     }
 
+    /// The buffer. After an [`Event::Frame`] that was not zero-copy, its first `len` bytes are
+    /// that frame, until the next [`decode`](Self::decode).
+    pub fn buffer(&self) -> &B {
+        &self.buf
+    }
+
     /// Returns the buffer, dropping the decoder.
     pub fn into_buffer(self) -> B {
         self.buf

@@ -1,5 +1,7 @@
 //! `std::io` adapters for [`unstick`].
 //!
+//! - [`FrameReader`] / [`FrameWriter`]: length frames over blocking or non-blocking streams,
+//!   zero-copy from the read buffer, vectored writes, `WouldBlock` resumable.
 //! - [`write_frame`]: one length frame, header and payload in one vectored write.
 //! - [`JsonFrameReader`] / [`JsonFrameWriter`]: JSON-header frames whose bodies stream as
 //!   `io::Read`, never buffered whole.
@@ -13,10 +15,14 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+
+mod frames;
 mod json;
 pub mod transfer;
 mod write;
 
+pub use frames::{DEFAULT_READ_BUFFER_LEN, FrameReader, FrameWriter, decode_io_error};
 pub use json::{DEFAULT_BUFFER_LEN, JsonFrame, JsonFrameReader, JsonFrameWriter};
 pub use unstick;
 pub use write::write_frame;

@@ -6,6 +6,43 @@ use unstick::{
     LengthHeader, Oversize,
 };
 
+/// A small deterministic PRNG (xorshift64*), so both ends of a test derive the same data.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator for `seed` (any value).
+    pub fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+    /// A frame size from 0 to 1 MiB, mostly small: 90% under 4 KiB, 9% under 64 KiB.
+    pub fn frame_len(&mut self) -> usize {
+        (match self.below(100) {
+            0 => self.below((1 << 20) + 1),
+            1..=9 => self.below(64 << 10),
+            _ => self.below(4 << 10),
+        }) as usize
+    }
+    /// `len` bytes derived from the generator.
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        let seed = self.next_u64();
+        (0..len as u64)
+            .map(|i| (seed.wrapping_add(i.wrapping_mul(0x9e37)) >> 7) as u8)
+            .collect()
+    }
+}
+
 /// What a decoder made of a stream, normalized so runs can be compared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {

@@ -1,0 +1,294 @@
+//! Length frames over `std::io`, blocking or non-blocking.
+
+use std::io::{self, IoSlice, Read, Write};
+
+use unstick::{DecodeError, DecoderConfig, Event, HeaderBytes, LengthDecoder, LengthEncoder};
+
+/// Read buffer size of a [`FrameReader`].
+pub const DEFAULT_READ_BUFFER_LEN: usize = 64 * 1024;
+
+/// Converts a decoding error to `io::Error`: truncation is `UnexpectedEof`, anything else
+/// `InvalidData`; the typed error is the source and its message says which frame and limit.
+pub fn decode_io_error(e: DecodeError) -> io::Error {
+    let kind = match e {
+        DecodeError::TruncatedHeader { .. } | DecodeError::TruncatedFrame { .. } => {
+            io::ErrorKind::UnexpectedEof
+        }
+        _ => io::ErrorKind::InvalidData,
+    };
+    io::Error::new(kind, e)
+}
+
+/// Where the frame found by the last decode call lies.
+enum Found {
+    /// `buf[start..start + len]`: inside the read buffer, zero-copy.
+    InRead { start: usize, len: usize },
+    /// The decoder's buffer: the frame straddled reads.
+    InDecoder { len: usize },
+}
+
+/// Reads length frames from any `std::io::Read`, blocking or non-blocking.
+///
+/// It reads in large chunks (64 KiB by default) and hands out frames as slices of its read
+/// buffer when they lie inside one read, copying only frames that straddle reads into a buffer
+/// that grows to the largest such frame (never beyond the limit) and is then reused: no
+/// allocation per frame in steady state.
+///
+/// ```
+/// use unstick::{DecoderConfig, LengthEncoder};
+/// use unstick_std::{FrameReader, write_frame};
+///
+/// let mut wire = Vec::new();
+/// for msg in [&b"hello"[..], b"world"] {
+///     write_frame(&mut wire, &LengthEncoder::default(), msg)?;
+/// }
+/// let mut reader = FrameReader::new(&wire[..], DecoderConfig::new());
+/// assert_eq!(reader.read_frame()?, Some(&b"hello"[..]));
+/// assert_eq!(reader.read_frame()?, Some(&b"world"[..]));
+/// assert_eq!(reader.read_frame()?, None); // clean end of stream
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct FrameReader<R> {
+    inner: R,
+    decoder: LengthDecoder<Vec<u8>>,
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+    skipped: u64,
+}
+
+impl<R: Read> FrameReader<R> {
+    /// A reader with the receive limits of `config` and a [`DEFAULT_READ_BUFFER_LEN`] buffer.
+    /// Streaming in `config` is ignored: this reader returns whole frames.
+    pub fn new(inner: R, config: DecoderConfig) -> Self {
+        Self::with_buffer_len(inner, config, DEFAULT_READ_BUFFER_LEN)
+    }
+
+    /// A reader with a read buffer of `len` bytes (at least 1).
+    pub fn with_buffer_len(inner: R, config: DecoderConfig, len: usize) -> Self {
+        let decoder = LengthDecoder::new(config.streaming(false), Vec::new())
+            .unwrap_or_else(|_| unreachable!("a Vec holds any frame limit"));
+        Self {
+            inner,
+            decoder,
+            buf: vec![0u8; len.max(1)].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            skipped: 0,
+        }
+    }
+
+    /// The next frame, or `None` when the stream ends cleanly on a frame boundary.
+    ///
+    /// An end of stream inside a frame is `UnexpectedEof` whose message says how many bytes of
+    /// which frame are missing; an over-limit or negative length is `InvalidData` (with
+    /// [`unstick::Oversize::Skip`] over-limit frames are skipped and counted instead). The
+    /// [`DecodeError`] is the source of both. `Interrupted` is retried. `WouldBlock` (from a
+    /// non-blocking socket) is returned with all state kept: call again when readable.
+    pub fn read_frame(&mut self) -> io::Result<Option<&[u8]>> {
+        let found = loop {
+            if self.start == self.end {
+                let n = match self.inner.read(&mut self.buf) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                if n == 0 {
+                    return match self.decoder.finish() {
+                        Ok(()) => Ok(None),
+                        Err(e) => Err(decode_io_error(e)),
+                    };
+                }
+                self.start = 0;
+                self.end = n;
+            }
+            let window = &self.buf[self.start..self.end];
+            let step = self.decoder.decode(window).map_err(decode_io_error)?;
+            let consumed = step.consumed;
+            let found = match step.event {
+                Some(Event::Frame(frame)) => {
+                    let at = (frame.as_ptr() as usize).wrapping_sub(window.as_ptr() as usize);
+                    Some(if at < window.len() || frame.is_empty() {
+                        Found::InRead {
+                            start: self.start + at.min(window.len()),
+                            len: frame.len(),
+                        }
+                    } else {
+                        Found::InDecoder { len: frame.len() }
+                    })
+                }
+                Some(Event::Skipped { .. }) => {
+                    self.skipped += 1;
+                    None
+                }
+                _ => None,
+            };
+            self.start += consumed;
+            if let Some(found) = found {
+                break found;
+            }
+        };
+        Ok(Some(match found {
+            Found::InRead { start, len } => &self.buf[start..start + len],
+            Found::InDecoder { len } => &self.decoder.buffer()[..len],
+        }))
+    }
+
+    /// Frames skipped as over the limit (with [`unstick::Oversize::Skip`]).
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
+    /// Frames returned so far.
+    pub fn frames(&self) -> u64 {
+        self.decoder.frames() - self.skipped
+    }
+
+    /// Whether a frame is partly read (bytes buffered or a straddling frame in progress).
+    pub fn has_partial(&self) -> bool {
+        self.start != self.end || !self.decoder.is_idle()
+    }
+
+    /// The wrapped reader.
+    pub fn inner(&self) -> &R {
+        &self.inner
+    }
+
+    /// The wrapped reader, mutably. Reading from it directly desynchronizes the framing.
+    pub fn inner_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// Returns the wrapped reader; buffered bytes are lost.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
+/// Writes length frames to any `std::io::Write`, blocking or non-blocking.
+///
+/// Header and payload go out in one vectored write: the payload is not copied and Nagle's
+/// algorithm does not send the header alone. On a non-blocking writer, a frame that hits
+/// `WouldBlock` part way is still accepted: its unwritten rest is kept (the only copy this
+/// writer makes) and sent by [`flush`](Self::flush) or before the next frame.
+#[derive(Debug)]
+pub struct FrameWriter<W: Write> {
+    inner: W,
+    encoder: LengthEncoder,
+    pending: Vec<u8>,
+    headers: Vec<HeaderBytes>,
+}
+
+impl<W: Write> FrameWriter<W> {
+    /// A writer with the send limit and header format of `encoder`.
+    pub fn new(inner: W, encoder: LengthEncoder) -> Self {
+        Self {
+            inner,
+            encoder,
+            pending: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Sends one frame.
+    ///
+    /// `Ok` means the frame was accepted: written, or (non-blocking) partly written with the
+    /// rest kept for [`flush`](Self::flush). If bytes of an earlier frame are still pending and
+    /// the writer would block, this returns `WouldBlock` without accepting the frame. A payload
+    /// over the send limit is `InvalidInput` and nothing is written.
+    pub fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
+        let header = self
+            .encoder
+            .header(payload.len())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        self.write_pending()?;
+        let mut parts = [IoSlice::new(&header), IoSlice::new(payload)];
+        self.send_or_keep(&mut parts)
+    }
+
+    /// Sends many frames with as few vectored writes as the writer allows.
+    pub fn write_frames(&mut self, payloads: &[&[u8]]) -> io::Result<()> {
+        self.headers.clear();
+        for payload in payloads {
+            let header = self
+                .encoder
+                .header(payload.len())
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+            self.headers.push(header);
+        }
+        self.write_pending()?;
+        let headers = std::mem::take(&mut self.headers);
+        let mut parts: Vec<IoSlice<'_>> = Vec::with_capacity(payloads.len() * 2);
+        for (header, payload) in headers.iter().zip(payloads) {
+            parts.push(IoSlice::new(header));
+            parts.push(IoSlice::new(payload));
+        }
+        let result = self.send_or_keep(&mut parts);
+        drop(parts);
+        self.headers = headers;
+        result
+    }
+
+    /// Writes everything pending, then flushes the wrapped writer. `WouldBlock` keeps the rest
+    /// for the next call.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.write_pending()?;
+        self.inner.flush()
+    }
+
+    /// Whether accepted bytes are still waiting for the writer (register for writability).
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    fn write_pending(&mut self) -> io::Result<()> {
+        while !self.pending.is_empty() {
+            match self.inner.write(&self.pending) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.pending.drain(..n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `parts`; on `WouldBlock` keeps what is left in `pending` and reports success.
+    fn send_or_keep(&mut self, parts: &mut [IoSlice<'_>]) -> io::Result<()> {
+        let mut parts = parts;
+        IoSlice::advance_slices(&mut parts, 0);
+        while !parts.is_empty() {
+            match self.inner.write_vectored(parts) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => IoSlice::advance_slices(&mut parts, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    for part in parts.iter() {
+                        self.pending.extend_from_slice(part);
+                    }
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// The wrapped writer.
+    pub fn inner(&self) -> &W {
+        &self.inner
+    }
+
+    /// The wrapped writer, mutably. Writing to it directly desynchronizes the framing.
+    pub fn inner_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
+    /// Returns the wrapped writer; pending bytes are lost (flush first).
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+}
