@@ -445,6 +445,49 @@ impl<B: FrameBuffer> LengthDecoder<B> {
         }
     }
 
+    /// Like [`decode`](Self::decode), but never copies a frame into the buffer: when the next
+    /// frame is not complete in `input`, it returns `event: None` *without consuming it*, so
+    /// the caller can offer the same bytes again with more appended. Frames always come out as
+    /// slices of `input`, ending at `consumed`.
+    ///
+    /// This suits callers that keep their own growing buffer (a tokio `BytesMut`): they split
+    /// frames off it without a copy. Oversize frames are still skipped or refused, and frames
+    /// over the buffer still stream, exactly as with `decode`. `consumed` bytes (a frame, or
+    /// skipped or streamed bytes) may be dropped by the caller. Do not mix with `decode` in the
+    /// middle of a frame.
+    pub fn decode_whole<'f, 'd: 'f, 'i: 'f>(
+        &'d mut self,
+        input: &'i [u8],
+    ) -> Result<Decoded<'f>, DecodeError> {
+        if let State::Header { have: 0, .. } = self.state {
+            let header = self.config.header;
+            let mut bytes = [0u8; 8];
+            let Some(head) = input.get(..header.len()) else {
+                return Ok(Decoded {
+                    consumed: 0,
+                    event: None,
+                });
+            };
+            if let Some(dst) = bytes.get_mut(..head.len()) {
+                dst.copy_from_slice(head);
+            }
+            if let RawLength::Len(len) = header.read(&bytes)
+                && len <= self.max_whole()
+            {
+                let end = (header.len() as u64).saturating_add(len);
+                if end > input.len() as u64 {
+                    return Ok(Decoded {
+                        consumed: 0,
+                        event: None,
+                    });
+                }
+            }
+        }
+        // A whole frame, or one that skips, streams or fails: the general path handles it
+        // without buffering a whole frame.
+        self.decode(input)
+    }
+
     /// Decodes all of `input`, calling `on_event` for every event, in order.
     ///
     /// The same as calling [`decode`](Self::decode) in a loop; handy when the caller does not

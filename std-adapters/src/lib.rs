@@ -2,6 +2,8 @@
 //!
 //! - [`FrameReader`] / [`FrameWriter`]: length frames over blocking or non-blocking streams,
 //!   zero-copy from the read buffer, vectored writes, `WouldBlock` resumable.
+//! - `LengthCodec` (feature `tokio`): a `tokio_util::codec` on the core, zero-copy, never
+//!   reserving from an announced length.
 //! - [`write_frame`]: one length frame, header and payload in one vectored write.
 //! - [`JsonFrameReader`] / [`JsonFrameWriter`]: JSON-header frames whose bodies stream as
 //!   `io::Read`, never buffered whole.
@@ -17,11 +19,15 @@
 
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "tokio")]
+mod codec;
 mod frames;
 mod json;
 pub mod transfer;
 mod write;
 
+#[cfg(feature = "tokio")]
+pub use codec::LengthCodec;
 pub use frames::{DEFAULT_READ_BUFFER_LEN, FrameReader, FrameWriter, decode_io_error};
 pub use json::{DEFAULT_BUFFER_LEN, JsonFrame, JsonFrameReader, JsonFrameWriter};
 pub use unstick;

@@ -222,6 +222,76 @@ pub fn run_all<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]])
     }
 }
 
+/// Feeds `chunks` the way a tokio codec sees them: appended to a growing buffer, decoded with
+/// [`LengthDecoder::decode_whole`], consumed bytes dropped. Checks that frames are slices of
+/// the buffer ending at `consumed` and that `None` never loses bytes. At the end the rest goes
+/// through `decode` and `finish`.
+pub fn run_whole(config: DecoderConfig, capacity: usize, chunks: &[&[u8]]) -> Outcome {
+    let mut storage = vec![0u8; capacity];
+    let mut decoder = LengthDecoder::new(config, &mut storage[..]).expect("valid config");
+    let mut items = Vec::new();
+    let mut stream: Option<(u64, Vec<u8>)> = None;
+    let mut buffer: Vec<u8> = Vec::new();
+    for chunk in chunks {
+        buffer.extend_from_slice(chunk);
+        loop {
+            let range = buffer.as_ptr_range();
+            let step = match decoder.decode_whole(&buffer) {
+                Ok(step) => step,
+                Err(e) => return Outcome { items, end: Err(e) },
+            };
+            let consumed = step.consumed;
+            let more = match step.event {
+                Some(Event::Frame(f)) => {
+                    assert!(
+                        f.is_empty() || range.contains(&f.as_ptr()),
+                        "frame was copied"
+                    );
+                    assert_eq!(
+                        f.as_ptr() as usize + f.len(),
+                        range.start as usize + consumed,
+                        "frame does not end at consumed"
+                    );
+                    items.push(Item::Frame(f.to_vec()));
+                    true
+                }
+                Some(Event::Skipped { len }) => {
+                    items.push(Item::Skipped(len));
+                    true
+                }
+                Some(Event::StreamStart { len }) => {
+                    stream = Some((len, Vec::new()));
+                    true
+                }
+                Some(Event::StreamPiece(p)) => {
+                    stream
+                        .as_mut()
+                        .expect("piece in a stream")
+                        .1
+                        .extend_from_slice(p);
+                    true
+                }
+                Some(Event::StreamEnd) => {
+                    let (_, body) = stream.take().expect("end of a stream");
+                    items.push(Item::Streamed(body));
+                    true
+                }
+                None => false,
+            };
+            buffer.drain(..consumed);
+            if !more {
+                break;
+            }
+        }
+    }
+    // End of stream: whatever is left is a partial frame; let `decode` and `finish` say so.
+    let mut end = decoder.decode_all(&buffer, |_| panic!("a whole frame left behind"));
+    if end.is_ok() {
+        end = decoder.finish();
+    }
+    Outcome { items, end }
+}
+
 /// [`run_all`] on a fresh decoder with `config` over a `capacity`-byte slice buffer.
 pub fn run_all_fresh(config: DecoderConfig, capacity: usize, chunks: &[&[u8]]) -> Outcome {
     let mut buf = vec![0u8; capacity];

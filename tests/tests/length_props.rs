@@ -8,7 +8,7 @@ use unstick::{
     LengthEncoder, LengthHeader, Oversize,
 };
 use unstick_tests::{
-    Item, Outcome, encode_stream, reference, run, run_all_fresh, run_fresh, split,
+    Item, Outcome, encode_stream, reference, run, run_all_fresh, run_fresh, run_whole, split,
 };
 
 const WIDTHS: [HeaderWidth; 5] = [
@@ -95,6 +95,7 @@ proptest! {
         }
         prop_assert_eq!(&outcome, &reference(config, cap, &stream));
         prop_assert_eq!(&run_all_fresh(config, cap, &split(&stream, &sizes)), &outcome);
+        prop_assert_eq!(&run_whole(config, cap, &split(&stream, &sizes)), &outcome);
     }
 
     /// Invariant 2: Encode then decode is the identity, for every width, byte order and signedness.
@@ -264,6 +265,7 @@ proptest! {
         prop_assert_eq!(&bytewise, &expected);
         prop_assert_eq!(&run_all_fresh(config, cap, &split(&bytes, &sizes)), &expected);
         prop_assert_eq!(&run_all_fresh(config, cap, &[&bytes]), &expected);
+        prop_assert_eq!(&run_whole(config, cap, &split(&bytes, &sizes)), &expected);
     }
 
     /// Every buffer kind gives the same outcome.
