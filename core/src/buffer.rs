@@ -24,6 +24,10 @@ pub(crate) mod sealed {
         fn store_at(&mut self, at: usize, bytes: &[u8]);
         /// The first `len` stored bytes (empty if fewer are stored, which the decoder never asks).
         fn stored(&self, len: usize) -> &[u8];
+        /// Room for bytes `at..end` to be written in place (keeping `..at`); empty if `end`
+        /// exceeds the capacity. A growable buffer grows to `end`.
+        /// Idempotent: bytes already there are kept, so asking twice never loses a read.
+        fn space(&mut self, at: usize, end: usize) -> &mut [u8];
     }
 }
 
@@ -40,6 +44,10 @@ impl sealed::Storage for [u8] {
     #[inline]
     fn stored(&self, len: usize) -> &[u8] {
         self.get(..len).unwrap_or(&[])
+    }
+    #[inline]
+    fn space(&mut self, at: usize, end: usize) -> &mut [u8] {
+        self.get_mut(at..end).unwrap_or(&mut [])
     }
 }
 
@@ -59,6 +67,10 @@ impl<const N: usize> sealed::Storage for [u8; N] {
     fn stored(&self, len: usize) -> &[u8] {
         self.as_slice().stored(len)
     }
+    #[inline]
+    fn space(&mut self, at: usize, end: usize) -> &mut [u8] {
+        self.as_mut_slice().space(at, end)
+    }
 }
 
 impl<const N: usize> FrameBuffer for [u8; N] {
@@ -76,6 +88,10 @@ impl<B: FrameBuffer + ?Sized> sealed::Storage for &mut B {
     #[inline]
     fn stored(&self, len: usize) -> &[u8] {
         (**self).stored(len)
+    }
+    #[inline]
+    fn space(&mut self, at: usize, end: usize) -> &mut [u8] {
+        (**self).space(at, end)
     }
 }
 
@@ -97,6 +113,17 @@ impl<const N: usize> sealed::Storage for heapless::Vec<u8, N> {
     #[inline]
     fn stored(&self, len: usize) -> &[u8] {
         self.get(..len).unwrap_or(&[])
+    }
+    #[inline]
+    fn space(&mut self, at: usize, end: usize) -> &mut [u8] {
+        if end > N {
+            return &mut [];
+        }
+        if self.len() < end {
+            // Zero-fills only the new part; cannot fail as `end <= N`.
+            let _ = self.resize(end, 0);
+        }
+        self.get_mut(at..end).unwrap_or(&mut [])
     }
 }
 
@@ -120,6 +147,14 @@ impl sealed::Storage for alloc::vec::Vec<u8> {
     #[inline]
     fn stored(&self, len: usize) -> &[u8] {
         self.get(..len).unwrap_or(&[])
+    }
+    #[inline]
+    fn space(&mut self, at: usize, end: usize) -> &mut [u8] {
+        // The decoder asks for at most one read's worth past what arrived (see `spare`).
+        if self.len() < end {
+            self.resize(end, 0);
+        }
+        self.get_mut(at..end).unwrap_or(&mut [])
     }
 }
 

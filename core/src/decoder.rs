@@ -488,6 +488,140 @@ impl<B: FrameBuffer> LengthDecoder<B> {
         self.decode(input)
     }
 
+    /// Where the next bytes of the stream should be read to, for transports that read into a
+    /// buffer they are given (a UART driver, DMA, `embedded_io::Read`): the rest of the length
+    /// header, or the rest of a frame being buffered, or (when streaming or skipping) a region
+    /// of the buffer for the next piece. Read into it, then call [`commit`](Self::commit) with
+    /// the count. Frames are then never copied at all.
+    ///
+    /// Empty when the next step needs no input (call `commit(0)`: a pending
+    /// [`Event::StreamEnd`], or the failure), or when streaming or skipping with a zero-size
+    /// buffer (use [`decode`](Self::decode) with your own buffer then). A growable `Vec` buffer
+    /// grows by at most 64 KiB per call, never by an announced length.
+    pub fn spare(&mut self) -> &mut [u8] {
+        let (at, end) = self.spare_range();
+        if let State::Header { bytes, .. } = &mut self.state {
+            return bytes.get_mut(at..end).unwrap_or(&mut []);
+        }
+        self.buf.space(at, end)
+    }
+
+    /// Where [`spare`](Self::spare) points: header bytes while reading a header, else the
+    /// buffer. A growable buffer grows by at most 64 KiB per read, never by an announced length.
+    fn spare_range(&self) -> (usize, usize) {
+        const GROW_STEP: usize = 64 * 1024;
+        match self.state {
+            State::Header { have, .. } => (usize::from(have), self.config.header.len()),
+            State::Buffering { len, filled } => (filled, len.min(filled.saturating_add(GROW_STEP))),
+            State::Streaming { remaining, .. } | State::Skipping { remaining, .. } => {
+                let cap = self.buf.capacity().min(GROW_STEP) as u64;
+                // `min` with a usize capacity fits a usize.
+                (0, remaining.min(cap) as usize)
+            }
+            State::StreamDone { .. } | State::Failed(_) => (0, 0),
+        }
+    }
+
+    /// Takes `n` bytes that were read into [`spare`](Self::spare) and returns what they
+    /// completed: a frame (always from the buffer: its bytes are also
+    /// [`stored(len)`](Self::stored)), a stream event, a skip report, or no event yet.
+    /// `n` larger than `spare().len()` is clamped to it.
+    pub fn commit(&mut self, n: usize) -> Result<Decoded<'_>, DecodeError> {
+        let (at, end) = self.spare_range();
+        let n = n.min(end - at);
+        let w = self.config.header.len();
+        match self.state {
+            State::Header { have, bytes } => {
+                let have = usize::from(have) + n;
+                if have < w {
+                    self.state = State::Header {
+                        have: have as u8,
+                        bytes,
+                    };
+                    return Ok(Decoded {
+                        consumed: n,
+                        event: None,
+                    });
+                }
+                // Re-enter through the general path with the complete header and no payload.
+                self.state = State::Header {
+                    have: (w - 1) as u8,
+                    bytes,
+                };
+                let last = bytes.get(w - 1..w).unwrap_or(&[]);
+                let mut last_byte = [0u8; 1];
+                last_byte.copy_from_slice(last);
+                let step = self.decode_slow(&last_byte)?;
+                let event = match step.event {
+                    // Zero-length frame: the slice points into `last_byte`; any empty slice will do.
+                    Some(Event::Frame(_)) => Some(Event::Frame(&[])),
+                    // StreamStart or Skipped carry no borrowed bytes.
+                    Some(Event::StreamStart { len }) => Some(Event::StreamStart { len }),
+                    Some(Event::Skipped { len }) => Some(Event::Skipped { len }),
+                    _ => None,
+                };
+                Ok(Decoded { consumed: n, event })
+            }
+            State::Buffering { len, filled } => {
+                let filled = filled + n;
+                if filled < len {
+                    self.state = State::Buffering { len, filled };
+                    return Ok(Decoded {
+                        consumed: n,
+                        event: None,
+                    });
+                }
+                self.state = FRESH_HEADER;
+                self.frame_done((w + len) as u64);
+                Ok(Decoded {
+                    consumed: n,
+                    event: Some(Event::Frame(self.buf.stored(len))),
+                })
+            }
+            State::Streaming { len, remaining } => {
+                if n == 0 {
+                    return Ok(Decoded {
+                        consumed: 0,
+                        event: None,
+                    });
+                }
+                let remaining = remaining - n as u64;
+                self.state = if remaining == 0 {
+                    State::StreamDone { len }
+                } else {
+                    State::Streaming { len, remaining }
+                };
+                Ok(Decoded {
+                    consumed: n,
+                    event: Some(Event::StreamPiece(self.buf.stored(n))),
+                })
+            }
+            State::Skipping { len, remaining } => {
+                let remaining = remaining - n as u64;
+                if remaining > 0 {
+                    self.state = State::Skipping { len, remaining };
+                    return Ok(Decoded {
+                        consumed: n,
+                        event: None,
+                    });
+                }
+                self.state = FRESH_HEADER;
+                self.frame_done((w as u64).wrapping_add(len));
+                Ok(Decoded {
+                    consumed: n,
+                    event: Some(Event::Skipped { len }),
+                })
+            }
+            State::StreamDone { .. } | State::Failed(_) => self.decode_slow(&[]),
+        }
+    }
+
+    /// The first `len` bytes of the buffer: after [`commit`](Self::commit) returned a frame or
+    /// a stream piece of `len` bytes, those bytes (until the next `spare` or `decode`).
+    pub fn stored(&self, len: usize) -> &[u8] {
+        self.buf.stored(len)
+    }
+
     /// Decodes all of `input`, calling `on_event` for every event, in order.
     ///
     /// The same as calling [`decode`](Self::decode) in a loop; handy when the caller does not

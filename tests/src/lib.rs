@@ -292,6 +292,77 @@ pub fn run_whole(config: DecoderConfig, capacity: usize, chunks: &[&[u8]]) -> Ou
     Outcome { items, end }
 }
 
+/// Drives a decoder the way a transport that reads into a given buffer does: random-sized
+/// reads of `stream` straight into [`LengthDecoder::spare`], then
+/// [`commit`](LengthDecoder::commit). Needs a buffer of at least one byte when streaming or
+/// skipping. Checks that frames equal [`LengthDecoder::stored`].
+pub fn run_spare(config: DecoderConfig, capacity: usize, stream: &[u8], seed: u64) -> Outcome {
+    let mut storage = vec![0u8; capacity];
+    let mut decoder = LengthDecoder::new(config, &mut storage[..]).expect("valid config");
+    run_spare_with(&mut decoder, stream, seed)
+}
+
+/// [`run_spare`] with any buffer kind.
+pub fn run_spare_with<B: FrameBuffer>(
+    decoder: &mut LengthDecoder<B>,
+    stream: &[u8],
+    seed: u64,
+) -> Outcome {
+    let mut rng = Rng::new(seed);
+    let mut items = Vec::new();
+    let mut open: Option<Vec<u8>> = None;
+    let mut rest = stream;
+    let mut idle = 0;
+    loop {
+        let spare = decoder.spare();
+        let want = spare.len();
+        let n = if want == 0 {
+            0
+        } else {
+            let n = (1 + rng.below(want as u64) as usize).min(rest.len());
+            spare[..n].copy_from_slice(&rest[..n]);
+            n
+        };
+        if want > 0 && n == 0 {
+            // End of stream.
+            return Outcome {
+                items,
+                end: decoder.finish(),
+            };
+        }
+        rest = &rest[n..];
+        let step = match decoder.commit(n) {
+            Ok(step) => step,
+            Err(e) => return Outcome { items, end: Err(e) },
+        };
+        assert_eq!(step.consumed, n);
+        let event = step.event;
+        if n == 0 {
+            idle += 1;
+            assert!(idle <= 2, "no progress");
+        } else {
+            idle = 0;
+        }
+        match event {
+            Some(Event::Frame(f)) => {
+                let f = f.to_vec();
+                assert_eq!(decoder.stored(f.len()), &f[..]);
+                items.push(Item::Frame(f));
+            }
+            Some(Event::StreamStart { .. }) => open = Some(Vec::new()),
+            Some(Event::StreamPiece(p)) => open
+                .as_mut()
+                .expect("piece in a stream")
+                .extend_from_slice(p),
+            Some(Event::StreamEnd) => {
+                items.push(Item::Streamed(open.take().expect("end of a stream")))
+            }
+            Some(Event::Skipped { len }) => items.push(Item::Skipped(len)),
+            None => {}
+        }
+    }
+}
+
 /// [`run_all`] on a fresh decoder with `config` over a `capacity`-byte slice buffer.
 pub fn run_all_fresh(config: DecoderConfig, capacity: usize, chunks: &[&[u8]]) -> Outcome {
     let mut buf = vec![0u8; capacity];

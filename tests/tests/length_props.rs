@@ -8,7 +8,8 @@ use unstick::{
     LengthEncoder, LengthHeader, Oversize,
 };
 use unstick_tests::{
-    Item, Outcome, encode_stream, reference, run, run_all_fresh, run_fresh, run_whole, split,
+    Item, Outcome, encode_stream, reference, run, run_all_fresh, run_fresh, run_spare,
+    run_spare_with, run_whole, split,
 };
 
 const WIDTHS: [HeaderWidth; 5] = [
@@ -96,6 +97,9 @@ proptest! {
         prop_assert_eq!(&outcome, &reference(config, cap, &stream));
         prop_assert_eq!(&run_all_fresh(config, cap, &split(&stream, &sizes)), &outcome);
         prop_assert_eq!(&run_whole(config, cap, &split(&stream, &sizes)), &outcome);
+        if cap > 0 {
+            prop_assert_eq!(&run_spare(config, cap, &stream, stream_cap as u64), &outcome);
+        }
     }
 
     /// Invariant 2: Encode then decode is the identity, for every width, byte order and signedness.
@@ -266,6 +270,9 @@ proptest! {
         prop_assert_eq!(&run_all_fresh(config, cap, &split(&bytes, &sizes)), &expected);
         prop_assert_eq!(&run_all_fresh(config, cap, &[&bytes]), &expected);
         prop_assert_eq!(&run_whole(config, cap, &split(&bytes, &sizes)), &expected);
+        if cap > 0 {
+            prop_assert_eq!(&run_spare(config, cap, &bytes, sizes.len() as u64), &expected);
+        }
     }
 
     /// Every buffer kind gives the same outcome.
@@ -288,6 +295,14 @@ proptest! {
         let mut storage = [0u8; 300];
         let mut borrowed = LengthDecoder::new(config, &mut storage).unwrap();
         prop_assert_eq!(&run(&mut borrowed, &chunks), &expected);
+        // Reading straight into each kind of buffer.
+        let seed = sizes.len() as u64;
+        let mut heap = LengthDecoder::new(config, heapless::Vec::<u8, 256>::new()).unwrap();
+        prop_assert_eq!(&run_spare_with(&mut heap, &stream, seed), &expected);
+        let mut vec = LengthDecoder::new(config, Vec::new()).unwrap();
+        prop_assert_eq!(&run_spare_with(&mut vec, &stream, seed), &expected);
+        let mut array = LengthDecoder::new(config, [0u8; 256]).unwrap();
+        prop_assert_eq!(&run_spare_with(&mut array, &stream, seed), &expected);
     }
 }
 
