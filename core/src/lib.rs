@@ -58,6 +58,8 @@
 //! - `alloc`: `Vec<u8>` as a frame buffer (grows only with bytes that arrived).
 //! - `heapless`: `heapless::Vec<u8, N>` as a frame buffer.
 //! - `defmt`: `defmt::Format` for the public types.
+//! - `embedded-io` / `embedded-io-async`: [`eio`] helpers that read frames straight into the
+//!   decoder's buffer from `embedded_io` / `embedded_io_async` transports and write frames.
 //! - `json`: JSON-described header frames ([`JsonHeaderDecoder`], [`JsonHeaderEncoder`]): a
 //!   length-prefixed UTF-8 JSON object whose `total_size` gives the length of a streamed body.
 #![no_std]
@@ -85,6 +87,8 @@ extern crate std;
 
 mod buffer;
 mod decoder;
+#[cfg(feature = "embedded-io")]
+pub mod eio;
 mod encoder;
 mod error;
 mod header;

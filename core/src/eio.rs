@@ -1,0 +1,246 @@
+//! Helpers over `embedded_io` (blocking) and `embedded_io_async` transports: a UART, a
+//! socket of an embedded network stack, an in-memory pipe.
+//!
+//! Bytes are read straight into the decoder ([`LengthDecoder::spare`]), so a frame is never
+//! copied after the transport wrote it; a frame larger than the buffer streams in pieces of the
+//! buffer's size. Transport errors and framing errors stay apart ([`ReadError`], [`WriteError`]).
+
+use core::fmt;
+
+use crate::buffer::FrameBuffer;
+use crate::decoder::{Event, LengthDecoder};
+use crate::encoder::LengthEncoder;
+use crate::error::{DecodeError, EncodeError};
+
+/// Why reading from an embedded-io transport failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum ReadError<E> {
+    /// The transport failed.
+    Io(E),
+    /// The stream is not valid framing, or ended inside a frame.
+    Decode(DecodeError),
+    /// Streaming or skipping needs a buffer of at least one byte to read into.
+    NoBuffer,
+    /// [`read_frame`] met a frame longer than the buffer, which streaming delivers in pieces:
+    /// use [`read_event`].
+    Streamed {
+        /// The frame's length.
+        len: u64,
+    },
+}
+
+impl<E: fmt::Debug> fmt::Display for ReadError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "transport error: {e:?}"),
+            Self::Decode(e) => write!(f, "{e}"),
+            Self::NoBuffer => f.write_str("streaming or skipping needs a non-empty buffer"),
+            Self::Streamed { len } => write!(
+                f,
+                "a {len}-byte frame is longer than the buffer and streams: read events instead"
+            ),
+        }
+    }
+}
+
+impl<E: fmt::Debug> core::error::Error for ReadError<E> {}
+
+/// Why writing to an embedded-io transport failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum WriteError<E> {
+    /// The transport failed; part of the frame may have been written.
+    Io(E),
+    /// The payload cannot be framed; nothing was written.
+    Encode(EncodeError),
+}
+
+impl<E: fmt::Debug> fmt::Display for WriteError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "transport error: {e:?}"),
+            Self::Encode(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug> core::error::Error for WriteError<E> {}
+
+/// An event whose bytes, if any, are the first `n` stored in the decoder's buffer. Lets the
+/// read loop end its borrow of the decoder before the event borrows it again.
+enum Ready {
+    Frame(usize),
+    Start(u64),
+    Piece(usize),
+    End,
+    Skipped(u64),
+}
+
+impl Ready {
+    fn event<B: FrameBuffer>(self, decoder: &LengthDecoder<B>) -> Event<'_> {
+        match self {
+            Ready::Frame(n) => Event::Frame(decoder.stored(n)),
+            Ready::Start(len) => Event::StreamStart { len },
+            Ready::Piece(n) => Event::StreamPiece(decoder.stored(n)),
+            Ready::End => Event::StreamEnd,
+            Ready::Skipped(len) => Event::Skipped { len },
+        }
+    }
+}
+
+/// Reads until the decoder has an event; `None` at a clean end of stream. `$($await)?` makes
+/// the async twin from the same text.
+macro_rules! read_ready {
+    ($reader:ident, $decoder:ident $(, $await:tt)?) => {{
+        loop {
+            let spare = $decoder.spare();
+            let n = if spare.is_empty() {
+                0
+            } else {
+                let n = $reader.read(spare)$(.$await)?.map_err(ReadError::Io)?;
+                if n == 0 {
+                    break match $decoder.finish() {
+                        Ok(()) => Ok(None),
+                        Err(e) => Err(ReadError::Decode(e)),
+                    };
+                }
+                n
+            };
+            let step = $decoder.commit(n).map_err(ReadError::Decode)?;
+            let ready = match step.event {
+                Some(Event::Frame(f)) => Ready::Frame(f.len()),
+                Some(Event::StreamStart { len }) => Ready::Start(len),
+                Some(Event::StreamPiece(p)) => Ready::Piece(p.len()),
+                Some(Event::StreamEnd) => Ready::End,
+                Some(Event::Skipped { len }) => Ready::Skipped(len),
+                None if n == 0 => break Err(ReadError::NoBuffer),
+                None => continue,
+            };
+            break Ok(Some(ready));
+        }
+    }};
+}
+
+/// Keeps reading events until a frame; skip reports pass, streamed frames are an error.
+macro_rules! read_frame_len {
+    ($reader:ident, $decoder:ident $(, $await:tt)?) => {{
+        loop {
+            match read_ready!($reader, $decoder $(, $await)?)? {
+                None => break Ok(None),
+                Some(Ready::Frame(n)) => break Ok(Some(n)),
+                Some(Ready::Skipped(_)) => continue,
+                Some(Ready::Start(len)) => break Err(ReadError::Streamed { len }),
+                Some(Ready::Piece(_) | Ready::End) => {
+                    break Err(ReadError::Streamed { len: 0 });
+                }
+            }
+        }
+    }};
+}
+
+/// Reads the next event from a blocking transport; `Ok(None)` at a clean end of stream
+/// (the transport's `read` returned 0 between frames).
+#[cfg(feature = "embedded-io")]
+pub fn read_event<'d, R, B>(
+    reader: &mut R,
+    decoder: &'d mut LengthDecoder<B>,
+) -> Result<Option<Event<'d>>, ReadError<R::Error>>
+where
+    R: embedded_io::Read + ?Sized,
+    B: FrameBuffer,
+{
+    let ready: Result<Option<Ready>, ReadError<R::Error>> = read_ready!(reader, decoder);
+    Ok(ready?.map(|r| r.event(decoder)))
+}
+
+/// Reads the next whole frame from a blocking transport into the decoder's buffer;
+/// `Ok(None)` at a clean end of stream. Skipped over-limit frames pass silently; a frame that
+/// streams is [`ReadError::Streamed`].
+///
+/// ```
+/// use unstick::{DecoderConfig, LengthDecoder, LengthEncoder, eio};
+///
+/// let mut wire = [0u8; 32];
+/// let mut out = &mut wire[..];
+/// eio::write_frame(&mut out, &LengthEncoder::default(), b"hi")?;
+/// let written = 32 - out.len();
+///
+/// let mut input = &wire[..written]; // any embedded_io::Read: a UART, a socket, a slice
+/// let mut decoder = LengthDecoder::new(DecoderConfig::new().max_frame_len(16), [0u8; 16])?;
+/// assert_eq!(eio::read_frame(&mut input, &mut decoder)?, Some(&b"hi"[..]));
+/// assert_eq!(eio::read_frame(&mut input, &mut decoder)?, None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "embedded-io")]
+pub fn read_frame<'d, R, B>(
+    reader: &mut R,
+    decoder: &'d mut LengthDecoder<B>,
+) -> Result<Option<&'d [u8]>, ReadError<R::Error>>
+where
+    R: embedded_io::Read + ?Sized,
+    B: FrameBuffer,
+{
+    let len: Result<Option<usize>, ReadError<R::Error>> = read_frame_len!(reader, decoder);
+    Ok(len?.map(|n| decoder.stored(n)))
+}
+
+/// Writes one frame (header, then payload) to a blocking transport. Flushing is the caller's.
+#[cfg(feature = "embedded-io")]
+pub fn write_frame<W>(
+    writer: &mut W,
+    encoder: &LengthEncoder,
+    payload: &[u8],
+) -> Result<(), WriteError<W::Error>>
+where
+    W: embedded_io::Write + ?Sized,
+{
+    let header = encoder.header(payload.len()).map_err(WriteError::Encode)?;
+    writer.write_all(&header).map_err(WriteError::Io)?;
+    writer.write_all(payload).map_err(WriteError::Io)
+}
+
+/// [`read_event`] for an async transport.
+#[cfg(feature = "embedded-io-async")]
+pub async fn read_event_async<'d, R, B>(
+    reader: &mut R,
+    decoder: &'d mut LengthDecoder<B>,
+) -> Result<Option<Event<'d>>, ReadError<R::Error>>
+where
+    R: embedded_io_async::Read + ?Sized,
+    B: FrameBuffer,
+{
+    let ready: Result<Option<Ready>, ReadError<R::Error>> = read_ready!(reader, decoder, await);
+    Ok(ready?.map(|r| r.event(decoder)))
+}
+
+/// [`read_frame`] for an async transport.
+#[cfg(feature = "embedded-io-async")]
+pub async fn read_frame_async<'d, R, B>(
+    reader: &mut R,
+    decoder: &'d mut LengthDecoder<B>,
+) -> Result<Option<&'d [u8]>, ReadError<R::Error>>
+where
+    R: embedded_io_async::Read + ?Sized,
+    B: FrameBuffer,
+{
+    let len: Result<Option<usize>, ReadError<R::Error>> = read_frame_len!(reader, decoder, await);
+    Ok(len?.map(|n| decoder.stored(n)))
+}
+
+/// [`write_frame`] for an async transport.
+#[cfg(feature = "embedded-io-async")]
+pub async fn write_frame_async<W>(
+    writer: &mut W,
+    encoder: &LengthEncoder,
+    payload: &[u8],
+) -> Result<(), WriteError<W::Error>>
+where
+    W: embedded_io_async::Write + ?Sized,
+{
+    let header = encoder.header(payload.len()).map_err(WriteError::Encode)?;
+    writer.write_all(&header).await.map_err(WriteError::Io)?;
+    writer.write_all(payload).await.map_err(WriteError::Io)
+}
