@@ -62,6 +62,7 @@ impl LengthEncoder {
 
     /// The header for a payload of `len` bytes, to be written right before the payload
     /// (for example as the first buffer of one vectored write, so the payload is never copied).
+    #[inline]
     pub fn header(&self, len: usize) -> Result<HeaderBytes, EncodeError> {
         let len = len as u64;
         if len > self.max_frame_len {
@@ -74,6 +75,7 @@ impl LengthEncoder {
     }
 
     /// Bytes a frame with a `payload_len`-byte payload takes on the wire.
+    #[inline]
     pub fn encoded_len(&self, payload_len: usize) -> Result<usize, EncodeError> {
         let header = self.header(payload_len)?;
         header
@@ -89,6 +91,7 @@ impl LengthEncoder {
     ///
     /// On error nothing is written; [`EncodeError::BufferTooSmall`] carries the exact size
     /// required.
+    #[inline]
     pub fn encode(&self, payload: &[u8], out: &mut [u8]) -> Result<usize, EncodeError> {
         let header = self.header(payload.len())?;
         // A real slice is at most isize::MAX bytes: the sum cannot saturate.

@@ -169,94 +169,117 @@ impl<R: Read> FrameReader<R> {
 /// Writes length frames to any `std::io::Write`, blocking or non-blocking.
 ///
 /// Header and payload go out in one vectored write: the payload is not copied and Nagle's
-/// algorithm does not send the header alone. On a non-blocking writer, a frame that hits
-/// `WouldBlock` part way is still accepted: its unwritten rest is kept (the only copy this
-/// writer makes) and sent by [`flush`](Self::flush) or before the next frame.
+/// algorithm does not send the header alone. [`with_capacity`](Self::with_capacity) adds a
+/// coalescing buffer for small frames (like `BufWriter`, but without a copy for frames larger
+/// than it): then call [`flush`](Self::flush) when a batch is done. On a non-blocking writer, a
+/// frame that hits `WouldBlock` part way is still accepted: its unwritten rest is kept and sent
+/// by [`flush`](Self::flush) or before the next frame.
 #[derive(Debug)]
 pub struct FrameWriter<W: Write> {
     inner: W,
     encoder: LengthEncoder,
-    pending: Vec<u8>,
-    headers: Vec<HeaderBytes>,
+    /// Accepted bytes not yet written: coalesced small frames, or the rest after `WouldBlock`.
+    buf: Vec<u8>,
+    capacity: usize,
 }
 
 impl<W: Write> FrameWriter<W> {
-    /// A writer with the send limit and header format of `encoder`.
+    /// A writer that sends every frame at once (one vectored write per frame), with the send
+    /// limit and header format of `encoder`.
     pub fn new(inner: W, encoder: LengthEncoder) -> Self {
+        Self::with_capacity(inner, encoder, 0)
+    }
+
+    /// A writer that gathers frames up to `capacity` bytes before writing; frames that do not
+    /// fit are written straight from the caller's payload. Call [`flush`](Self::flush) to send
+    /// what is gathered.
+    pub fn with_capacity(inner: W, encoder: LengthEncoder, capacity: usize) -> Self {
         Self {
             inner,
             encoder,
-            pending: Vec::new(),
-            headers: Vec::new(),
+            buf: Vec::with_capacity(capacity),
+            capacity,
         }
     }
 
-    /// Sends one frame.
+    /// Sends (or, with a capacity, gathers) one frame.
     ///
-    /// `Ok` means the frame was accepted: written, or (non-blocking) partly written with the
-    /// rest kept for [`flush`](Self::flush). If bytes of an earlier frame are still pending and
-    /// the writer would block, this returns `WouldBlock` without accepting the frame. A payload
-    /// over the send limit is `InvalidInput` and nothing is written.
+    /// `Ok` means the frame was accepted. If bytes accepted earlier cannot all be written
+    /// because the writer would block, this returns `WouldBlock` without accepting the frame.
+    /// A payload over the send limit is `InvalidInput` and nothing is written.
     pub fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
         let header = self
             .encoder
             .header(payload.len())
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        self.write_pending()?;
+        let need = header.len() + payload.len();
+        if self.buf.len() + need <= self.capacity {
+            self.buf.extend_from_slice(&header);
+            self.buf.extend_from_slice(payload);
+            return Ok(());
+        }
+        self.write_buffered()?;
+        if need <= self.capacity {
+            self.buf.extend_from_slice(&header);
+            self.buf.extend_from_slice(payload);
+            return Ok(());
+        }
         let mut parts = [IoSlice::new(&header), IoSlice::new(payload)];
         self.send_or_keep(&mut parts)
     }
 
-    /// Sends many frames with as few vectored writes as the writer allows.
+    /// Sends many frames; without a capacity, with as few vectored writes as the writer allows.
     pub fn write_frames(&mut self, payloads: &[&[u8]]) -> io::Result<()> {
-        self.headers.clear();
-        for payload in payloads {
-            let header = self
-                .encoder
-                .header(payload.len())
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-            self.headers.push(header);
+        let headers = payloads
+            .iter()
+            .map(|p| self.encoder.header(p.len()))
+            .collect::<Result<Vec<HeaderBytes>, _>>()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        if self.capacity > 0 {
+            for payload in payloads {
+                self.write_frame(payload)?;
+            }
+            return Ok(());
         }
-        self.write_pending()?;
-        let headers = std::mem::take(&mut self.headers);
+        self.write_buffered()?;
         let mut parts: Vec<IoSlice<'_>> = Vec::with_capacity(payloads.len() * 2);
         for (header, payload) in headers.iter().zip(payloads) {
             parts.push(IoSlice::new(header));
             parts.push(IoSlice::new(payload));
         }
-        let result = self.send_or_keep(&mut parts);
-        drop(parts);
-        self.headers = headers;
-        result
+        self.send_or_keep(&mut parts)
     }
 
-    /// Writes everything pending, then flushes the wrapped writer. `WouldBlock` keeps the rest
-    /// for the next call.
+    /// Writes everything accepted so far, then flushes the wrapped writer. `WouldBlock` keeps
+    /// the rest for the next call.
     pub fn flush(&mut self) -> io::Result<()> {
-        self.write_pending()?;
+        self.write_buffered()?;
         self.inner.flush()
     }
 
     /// Whether accepted bytes are still waiting for the writer (register for writability).
     pub fn has_pending(&self) -> bool {
-        !self.pending.is_empty()
+        !self.buf.is_empty()
     }
 
-    fn write_pending(&mut self) -> io::Result<()> {
-        while !self.pending.is_empty() {
-            match self.inner.write(&self.pending) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => {
-                    self.pending.drain(..n);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+    fn write_buffered(&mut self) -> io::Result<()> {
+        let mut written = 0;
+        let result = loop {
+            if written == self.buf.len() {
+                break Ok(());
             }
-        }
-        Ok(())
+            match self.inner.write(&self.buf[written..]) {
+                Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        self.buf.drain(..written);
+        result
     }
 
-    /// Writes `parts`; on `WouldBlock` keeps what is left in `pending` and reports success.
+    /// Writes `parts`; on `WouldBlock` keeps what is left and reports success.
     fn send_or_keep(&mut self, parts: &mut [IoSlice<'_>]) -> io::Result<()> {
         let mut parts = parts;
         IoSlice::advance_slices(&mut parts, 0);
@@ -267,7 +290,7 @@ impl<W: Write> FrameWriter<W> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     for part in parts.iter() {
-                        self.pending.extend_from_slice(part);
+                        self.buf.extend_from_slice(part);
                     }
                     return Ok(());
                 }
@@ -287,7 +310,7 @@ impl<W: Write> FrameWriter<W> {
         &mut self.inner
     }
 
-    /// Returns the wrapped writer; pending bytes are lost (flush first).
+    /// Returns the wrapped writer; unwritten bytes are lost (flush first).
     pub fn into_inner(self) -> W {
         self.inner
     }

@@ -1,0 +1,189 @@
+//! End-to-end loopback TCP throughput: a writer thread (or task) sends N frames, the reader
+//! receives them all; both ends run concurrently on the 2 cores. Per payload size (16 B, 4 KiB,
+//! 1 MiB): unstick's blocking `FrameReader`/`FrameWriter`, a plain `BufReader`/`BufWriter` +
+//! `read_exact` loop, tokio-util's `FramedRead`/`FramedWrite` with `LengthDelimitedCodec`, and
+//! the same with unstick's `LengthCodec`.
+
+#![allow(missing_docs)] // criterion_group! generates an undocumented pub fn
+
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use futures_util::{SinkExt, StreamExt};
+use tokio_util::codec::{Decoder, Encoder, FramedRead, FramedWrite, LengthDelimitedCodec};
+use unstick::{DecoderConfig, LengthEncoder};
+use unstick_std::{FrameReader, FrameWriter, LengthCodec};
+
+const PAYLOADS: [usize; 3] = [16, 4 << 10, 1 << 20];
+const STREAM: usize = 16 << 20;
+
+fn count(payload: usize) -> usize {
+    (STREAM / (payload + 4)).max(8)
+}
+
+fn pair() -> (TcpStream, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    (client, server)
+}
+
+/// Runs `send` on a thread and `recv` here; returns the time until `recv` is done.
+fn timed(send: impl FnOnce(TcpStream) + Send + 'static, recv: impl FnOnce(TcpStream)) -> Duration {
+    let (tx, rx) = pair();
+    let start = Instant::now();
+    let sender = std::thread::spawn(move || send(tx));
+    recv(rx);
+    let elapsed = start.elapsed();
+    sender.join().unwrap();
+    elapsed
+}
+
+fn unstick_blocking(payload: usize) -> Duration {
+    let n = count(payload);
+    let max = payload as u64;
+    timed(
+        move |tx| {
+            let data = vec![7u8; payload];
+            // Small frames: a BufWriter batches them into large writes, like FramedWrite does.
+            let mut w = FrameWriter::new(
+                BufWriter::with_capacity(64 << 10, tx),
+                LengthEncoder::default(),
+            );
+            for _ in 0..n {
+                w.write_frame(&data).unwrap();
+            }
+            w.flush().unwrap();
+        },
+        move |rx| {
+            let mut r = FrameReader::new(rx, DecoderConfig::new().max_frame_len(max));
+            let mut got = 0;
+            while let Some(f) = r.read_frame().unwrap() {
+                assert_eq!(f.len(), payload);
+                got += 1;
+            }
+            assert_eq!(got, n);
+        },
+    )
+}
+
+fn bufreader_read_exact(payload: usize) -> Duration {
+    let n = count(payload);
+    timed(
+        move |tx| {
+            let data = vec![7u8; payload];
+            let mut w = BufWriter::with_capacity(64 << 10, tx);
+            for _ in 0..n {
+                w.write_all(&(payload as u32).to_be_bytes()).unwrap();
+                w.write_all(&data).unwrap();
+            }
+            w.flush().unwrap();
+        },
+        move |rx| {
+            let mut r = BufReader::with_capacity(64 << 10, rx);
+            let mut frame = vec![0u8; payload];
+            for _ in 0..n {
+                let mut header = [0u8; 4];
+                r.read_exact(&mut header).unwrap();
+                let len = u32::from_be_bytes(header) as usize;
+                assert!(len <= payload);
+                r.read_exact(&mut frame[..len]).unwrap();
+            }
+        },
+    )
+}
+
+fn tokio_framed<C>(rt: &tokio::runtime::Runtime, payload: usize, codec: impl Fn() -> C) -> Duration
+where
+    C: Decoder<Item = bytes::BytesMut, Error = std::io::Error>
+        + Encoder<bytes::Bytes, Error = std::io::Error>
+        + Send
+        + 'static,
+{
+    let n = count(payload);
+    let (tx, rx) = pair();
+    tx.set_nonblocking(true).unwrap();
+    rx.set_nonblocking(true).unwrap();
+    let (enc, dec) = (codec(), codec());
+    rt.block_on(async move {
+        let tx = tokio::net::TcpStream::from_std(tx).unwrap();
+        let rx = tokio::net::TcpStream::from_std(rx).unwrap();
+        let start = Instant::now();
+        let sender = tokio::spawn(async move {
+            let data = bytes::Bytes::from(vec![7u8; payload]);
+            let mut sink = FramedWrite::new(tx, enc);
+            for _ in 0..n {
+                sink.feed(data.clone()).await.unwrap();
+            }
+            SinkExt::<bytes::Bytes>::flush(&mut sink).await.unwrap();
+        });
+        let mut source = FramedRead::new(rx, dec);
+        let mut got = 0;
+        while got < n {
+            let f = source.next().await.unwrap().unwrap();
+            assert_eq!(f.len(), payload);
+            got += 1;
+        }
+        let elapsed = start.elapsed();
+        sender.await.unwrap();
+        elapsed
+    })
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_io()
+        .build()
+        .unwrap();
+    for payload in PAYLOADS {
+        let mut group = c.benchmark_group(format!("loopback/{payload}B"));
+        group.throughput(Throughput::Elements(count(payload) as u64));
+        group.bench_function(BenchmarkId::from_parameter("unstick-blocking"), |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| unstick_blocking(payload)).sum())
+        });
+        group.bench_function(BenchmarkId::from_parameter("bufreader-read-exact"), |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| bufreader_read_exact(payload)).sum())
+        });
+        group.bench_function(BenchmarkId::from_parameter("tokio-util-framed"), |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| {
+                        tokio_framed(&rt, payload, || {
+                            LengthDelimitedCodec::builder()
+                                .max_frame_length(payload)
+                                .new_codec()
+                        })
+                    })
+                    .sum()
+            })
+        });
+        group.bench_function(BenchmarkId::from_parameter("unstick-tokio-codec"), |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| {
+                        tokio_framed(&rt, payload, || {
+                            LengthCodec::new(
+                                DecoderConfig::new().max_frame_len(payload as u64),
+                                LengthEncoder::default(),
+                            )
+                        })
+                    })
+                    .sum()
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    targets = bench
+}
+criterion_main!(benches);
