@@ -455,12 +455,22 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     /// over the buffer still stream, exactly as with `decode`. `consumed` bytes (a frame, or
     /// skipped or streamed bytes) may be dropped by the caller. Do not mix with `decode` in the
     /// middle of a frame.
+    #[inline]
     pub fn decode_whole<'f, 'd: 'f, 'i: 'f>(
         &'d mut self,
         input: &'i [u8],
     ) -> Result<Decoded<'f>, DecodeError> {
         if let State::Header { have: 0, .. } = self.state {
             let header = self.config.header;
+            if let Some(end) = whole_frame_end(header, self.max_whole(), input)
+                && let Some(frame) = input.get(header.len()..end)
+            {
+                self.frame_done(end as u64);
+                return Ok(Decoded {
+                    consumed: end,
+                    event: Some(Event::Frame(frame)),
+                });
+            }
             let mut bytes = [0u8; 8];
             let Some(head) = input.get(..header.len()) else {
                 return Ok(Decoded {

@@ -55,6 +55,7 @@ impl Decoder for LengthCodec {
     type Item = BytesMut;
     type Error = io::Error;
 
+    #[inline]
     fn decode(&mut self, src: &mut BytesMut) -> io::Result<Option<BytesMut>> {
         loop {
             let step = self.decoder.decode_whole(src).map_err(decode_io_error)?;
@@ -91,6 +92,7 @@ impl Decoder for LengthCodec {
 impl Encoder<&[u8]> for LengthCodec {
     type Error = io::Error;
 
+    #[inline]
     fn encode(&mut self, payload: &[u8], dst: &mut BytesMut) -> io::Result<()> {
         let header = self
             .encoder
@@ -106,6 +108,7 @@ impl Encoder<&[u8]> for LengthCodec {
 impl Encoder<Bytes> for LengthCodec {
     type Error = io::Error;
 
+    #[inline]
     fn encode(&mut self, payload: Bytes, dst: &mut BytesMut) -> io::Result<()> {
         self.encode(&payload[..], dst)
     }
@@ -114,6 +117,7 @@ impl Encoder<Bytes> for LengthCodec {
 impl Encoder<BytesMut> for LengthCodec {
     type Error = io::Error;
 
+    #[inline]
     fn encode(&mut self, payload: BytesMut, dst: &mut BytesMut) -> io::Result<()> {
         self.encode(&payload[..], dst)
     }
