@@ -4,6 +4,8 @@ use std::io::{self, IoSlice, Read, Write};
 
 use unstick::{DecodeError, DecoderConfig, Event, HeaderBytes, LengthDecoder, LengthEncoder};
 
+use crate::window::ReadWindow;
+
 /// Read buffer size of a [`FrameReader`].
 pub const DEFAULT_READ_BUFFER_LEN: usize = 64 * 1024;
 
@@ -50,11 +52,8 @@ enum Found {
 /// ```
 #[derive(Debug)]
 pub struct FrameReader<R> {
-    inner: R,
+    window: ReadWindow<R>,
     decoder: LengthDecoder<Vec<u8>>,
-    buf: Box<[u8]>,
-    start: usize,
-    end: usize,
     skipped: u64,
 }
 
@@ -70,11 +69,8 @@ impl<R: Read> FrameReader<R> {
         let decoder = LengthDecoder::new(config.streaming(false), Vec::new())
             .unwrap_or_else(|_| unreachable!("a Vec holds any frame limit"));
         Self {
-            inner,
+            window: ReadWindow::new(inner, len),
             decoder,
-            buf: vec![0u8; len.max(1)].into_boxed_slice(),
-            start: 0,
-            end: 0,
             skipped: 0,
         }
     }
@@ -88,22 +84,14 @@ impl<R: Read> FrameReader<R> {
     /// non-blocking socket) is returned with all state kept: call again when readable.
     pub fn read_frame(&mut self) -> io::Result<Option<&[u8]>> {
         let found = loop {
-            if self.start == self.end {
-                let n = match self.inner.read(&mut self.buf) {
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
+            let w = &mut self.window;
+            if w.is_empty() && w.fill()? == 0 {
+                return match self.decoder.finish() {
+                    Ok(()) => Ok(None),
+                    Err(e) => Err(decode_io_error(e)),
                 };
-                if n == 0 {
-                    return match self.decoder.finish() {
-                        Ok(()) => Ok(None),
-                        Err(e) => Err(decode_io_error(e)),
-                    };
-                }
-                self.start = 0;
-                self.end = n;
             }
-            let window = &self.buf[self.start..self.end];
+            let window = &w.buf[w.start..w.end];
             let step = self.decoder.decode(window).map_err(decode_io_error)?;
             let consumed = step.consumed;
             let found = match step.event {
@@ -111,7 +99,7 @@ impl<R: Read> FrameReader<R> {
                     let at = (frame.as_ptr() as usize).wrapping_sub(window.as_ptr() as usize);
                     Some(if at < window.len() || frame.is_empty() {
                         Found::InRead {
-                            start: self.start + at.min(window.len()),
+                            start: w.start + at.min(window.len()),
                             len: frame.len(),
                         }
                     } else {
@@ -124,13 +112,13 @@ impl<R: Read> FrameReader<R> {
                 }
                 _ => None,
             };
-            self.start += consumed;
+            w.start += consumed;
             if let Some(found) = found {
                 break found;
             }
         };
         Ok(Some(match found {
-            Found::InRead { start, len } => &self.buf[start..start + len],
+            Found::InRead { start, len } => &self.window.buf[start..start + len],
             Found::InDecoder { len } => &self.decoder.buffer()[..len],
         }))
     }
@@ -147,22 +135,22 @@ impl<R: Read> FrameReader<R> {
 
     /// Whether a frame is partly read (bytes buffered or a straddling frame in progress).
     pub fn has_partial(&self) -> bool {
-        self.start != self.end || !self.decoder.is_idle()
+        !self.window.is_empty() || !self.decoder.is_idle()
     }
 
     /// The wrapped reader.
     pub fn inner(&self) -> &R {
-        &self.inner
+        &self.window.inner
     }
 
     /// The wrapped reader, mutably. Reading from it directly desynchronizes the framing.
     pub fn inner_mut(&mut self) -> &mut R {
-        &mut self.inner
+        &mut self.window.inner
     }
 
     /// Returns the wrapped reader; buffered bytes are lost.
     pub fn into_inner(self) -> R {
-        self.inner
+        self.window.inner
     }
 }
 

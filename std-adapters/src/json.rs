@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use unstick::{JsonEvent, JsonHeaderConfig, JsonHeaderDecoder, JsonHeaderError};
 
+use crate::window::ReadWindow;
 use crate::write::write_all_vectored;
 
 /// Read buffer size of a [`JsonFrameReader`] and copy buffer of a [`JsonFrameWriter`].
@@ -49,11 +50,8 @@ pub(crate) fn json_io_error(e: JsonHeaderError) -> io::Error {
 /// ```
 #[derive(Debug)]
 pub struct JsonFrameReader<R> {
-    inner: R,
+    window: ReadWindow<R>,
     decoder: JsonHeaderDecoder<Vec<u8>>,
-    buf: Box<[u8]>,
-    start: usize,
-    end: usize,
     header: String,
     total_size: u64,
 }
@@ -69,11 +67,8 @@ impl<R: Read> JsonFrameReader<R> {
         let decoder = JsonHeaderDecoder::new(config, Vec::new())
             .unwrap_or_else(|_| unreachable!("a Vec holds any header limit"));
         Self {
-            inner,
+            window: ReadWindow::new(inner, len),
             decoder,
-            buf: vec![0u8; len.max(1)].into_boxed_slice(),
-            start: 0,
-            end: 0,
             header: String::new(),
             total_size: 0,
         }
@@ -90,17 +85,18 @@ impl<R: Read> JsonFrameReader<R> {
             self.discard_body()?;
         }
         loop {
-            if self.start == self.end && self.fill()? == 0 {
+            if self.window.is_empty() && self.window.fill()? == 0 {
                 return match self.decoder.finish() {
                     Ok(()) => Ok(None),
                     Err(_) => Err(self.eof_error()),
                 };
             }
+            let w = &mut self.window;
             let step = self
                 .decoder
-                .decode(&self.buf[self.start..self.end])
+                .decode(&w.buf[w.start..w.end])
                 .map_err(json_io_error)?;
-            self.start += step.consumed;
+            w.start += step.consumed;
             if let Some(JsonEvent::Header(header)) = step.event {
                 self.header.clear();
                 self.header.push_str(header.json());
@@ -110,32 +106,17 @@ impl<R: Read> JsonFrameReader<R> {
         }
     }
 
-    /// Refills the empty window; 0 at end of stream.
-    fn fill(&mut self) -> io::Result<usize> {
-        debug_assert_eq!(self.start, self.end);
-        loop {
-            match self.inner.read(&mut self.buf) {
-                Ok(n) => {
-                    self.start = 0;
-                    self.end = n;
-                    return Ok(n);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
     /// Consumes body bytes (or the end event) from the window, refilling as needed.
     fn discard_body(&mut self) -> io::Result<()> {
-        if self.start == self.end && self.decoder.body_remaining() > 0 && self.fill()? == 0 {
+        if self.window.is_empty() && self.decoder.body_remaining() > 0 && self.window.fill()? == 0 {
             return Err(self.eof_error());
         }
+        let w = &mut self.window;
         let step = self
             .decoder
-            .decode(&self.buf[self.start..self.end])
+            .decode(&w.buf[w.start..w.end])
             .map_err(json_io_error)?;
-        self.start += step.consumed;
+        w.start += step.consumed;
         Ok(())
     }
 
@@ -149,17 +130,17 @@ impl<R: Read> JsonFrameReader<R> {
 
     /// The wrapped reader.
     pub fn inner(&self) -> &R {
-        &self.inner
+        &self.window.inner
     }
 
     /// The wrapped reader, mutably. Reading from it directly desynchronizes the framing.
     pub fn inner_mut(&mut self) -> &mut R {
-        &mut self.inner
+        &mut self.window.inner
     }
 
     /// Returns the wrapped reader; bytes already read into the buffer are lost.
     pub fn into_inner(self) -> R {
-        self.inner
+        self.window.inner
     }
 }
 
@@ -206,14 +187,14 @@ impl<R: Read> Read for JsonFrame<'_, R> {
                 let _ = r.decoder.decode(&[]).map_err(json_io_error)?;
                 return Ok(0);
             }
-            if r.start == r.end {
-                if out.len() >= r.buf.len() {
+            if r.window.is_empty() {
+                if out.len() >= r.window.buf.len() {
                     // A large read: straight into the caller's buffer, no copy through ours.
                     let want = out
                         .len()
                         .min(usize::try_from(remaining).unwrap_or(usize::MAX));
                     let n = loop {
-                        match r.inner.read(&mut out[..want]) {
+                        match r.window.inner.read(&mut out[..want]) {
                             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                             other => break other?,
                         }
@@ -225,16 +206,17 @@ impl<R: Read> Read for JsonFrame<'_, R> {
                     debug_assert_eq!(step.consumed, n);
                     return Ok(step.consumed);
                 }
-                if r.fill()? == 0 {
+                if r.window.fill()? == 0 {
                     return Err(r.eof_error());
                 }
             }
-            let limit = (r.end - r.start).min(out.len());
+            let w = &mut r.window;
+            let limit = (w.end - w.start).min(out.len());
             let step = r
                 .decoder
-                .decode(&r.buf[r.start..r.start + limit])
+                .decode(&w.buf[w.start..w.start + limit])
                 .map_err(json_io_error)?;
-            r.start += step.consumed;
+            w.start += step.consumed;
             if let Some(JsonEvent::BodyPiece(piece)) = step.event {
                 out[..piece.len()].copy_from_slice(piece);
                 return Ok(piece.len());

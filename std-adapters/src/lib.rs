@@ -24,6 +24,7 @@ mod codec;
 mod frames;
 mod json;
 pub mod transfer;
+mod window;
 mod write;
 
 #[cfg(feature = "tokio")]
