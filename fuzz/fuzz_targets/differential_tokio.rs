@@ -25,13 +25,7 @@ struct Input {
 }
 
 fuzz_target!(|input: Input| {
-    let width = [
-        HeaderWidth::W1,
-        HeaderWidth::W2,
-        HeaderWidth::W3,
-        HeaderWidth::W4,
-        HeaderWidth::W8,
-    ][usize::from(input.width % 5)];
+    let width = unstick_fuzz::width(input.width);
     let order = if input.little {
         ByteOrder::Little
     } else {

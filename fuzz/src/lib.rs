@@ -29,13 +29,7 @@ pub fn width(n: u8) -> HeaderWidth {
 impl FuzzConfig {
     /// The configuration and a buffer capacity it accepts.
     pub fn build(&self) -> (DecoderConfig, usize) {
-        let width = [
-            HeaderWidth::W1,
-            HeaderWidth::W2,
-            HeaderWidth::W3,
-            HeaderWidth::W4,
-            HeaderWidth::W8,
-        ][usize::from(self.width % 5)];
+        let width = width(self.width);
         let order = if self.little {
             ByteOrder::Little
         } else {
