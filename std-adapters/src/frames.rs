@@ -200,19 +200,24 @@ impl<W: Write> FrameWriter<W> {
             .encoder
             .header(payload.len())
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        self.write_encoded(&header, payload)
+    }
+
+    /// Gathers or sends a frame whose header is already encoded.
+    fn write_encoded(&mut self, header: &HeaderBytes, payload: &[u8]) -> io::Result<()> {
         let need = header.len() + payload.len();
         if self.buf.len() + need <= self.capacity {
-            self.buf.extend_from_slice(&header);
+            self.buf.extend_from_slice(header);
             self.buf.extend_from_slice(payload);
             return Ok(());
         }
         self.write_buffered()?;
         if need <= self.capacity {
-            self.buf.extend_from_slice(&header);
+            self.buf.extend_from_slice(header);
             self.buf.extend_from_slice(payload);
             return Ok(());
         }
-        let mut parts = [IoSlice::new(&header), IoSlice::new(payload)];
+        let mut parts = [IoSlice::new(header), IoSlice::new(payload)];
         self.send_or_keep(&mut parts)
     }
 
@@ -224,8 +229,8 @@ impl<W: Write> FrameWriter<W> {
             .collect::<Result<Vec<HeaderBytes>, _>>()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         if self.capacity > 0 {
-            for payload in payloads {
-                self.write_frame(payload)?;
+            for (header, payload) in headers.iter().zip(payloads) {
+                self.write_encoded(header, payload)?;
             }
             return Ok(());
         }
@@ -301,5 +306,32 @@ impl<W: Write> FrameWriter<W> {
     /// Returns the wrapped writer; unwritten bytes are lost (flush first).
     pub fn into_inner(self) -> W {
         self.inner
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffered_batches_match_single_frames_and_refuse_whole() {
+        let big = vec![9u8; 100];
+        let batch: [&[u8]; 4] = [b"a", b"", &big, b"tail"];
+        let mut expected = Vec::new();
+        for p in batch {
+            crate::write_frame(&mut expected, &LengthEncoder::default(), p).unwrap();
+        }
+        let mut w = FrameWriter::with_capacity(Vec::new(), LengthEncoder::default(), 16);
+        w.write_frames(&batch).unwrap();
+        w.flush().unwrap();
+        assert_eq!(w.into_inner(), expected);
+
+        // One payload over the send limit: nothing of the batch is written.
+        let mut w =
+            FrameWriter::with_capacity(Vec::new(), LengthEncoder::default().max_frame_len(50), 16);
+        let err = w.write_frames(&batch).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        w.flush().unwrap();
+        assert!(w.into_inner().is_empty());
     }
 }

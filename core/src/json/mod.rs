@@ -128,11 +128,14 @@ impl JsonHeaderConfig {
 
     /// Checks a JSON header the way the decoder does and returns its `total_size`.
     pub fn inspect(&self, json: &[u8]) -> Result<u64, HeaderProblem> {
-        if let Err(e) = core::str::from_utf8(json) {
-            return Err(HeaderProblem::NotUtf8 {
-                at: e.valid_up_to(),
-            });
-        }
+        self.inspect_text(json).map(|(_, total_size)| total_size)
+    }
+
+    /// [`inspect`](Self::inspect), also returning the header as text (UTF-8 checked once).
+    fn inspect_text<'a>(&self, json: &'a [u8]) -> Result<(&'a str, u64), HeaderProblem> {
+        let text = core::str::from_utf8(json).map_err(|e| HeaderProblem::NotUtf8 {
+            at: e.valid_up_to(),
+        })?;
         let field = self.size_field;
         let total_size = match scan::scan(json, field, self.max_depth)? {
             SizeValue::Unsigned(n) => n,
@@ -148,7 +151,7 @@ impl JsonHeaderConfig {
                 max: self.max_body_len,
             });
         }
-        Ok(total_size)
+        Ok((text, total_size))
     }
 }
 
@@ -323,8 +326,8 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
                         event: None,
                     });
                 };
-                let total_size = match config.inspect(json) {
-                    Ok(n) => n,
+                let (json, total_size) = match config.inspect_text(json) {
+                    Ok(found) => found,
                     Err(problem) => {
                         let e = JsonHeaderError::InvalidHeader {
                             frame,
@@ -348,7 +351,6 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
                         remaining: total_size,
                     }
                 };
-                let json = core::str::from_utf8(json).unwrap_or_default();
                 Ok(JsonDecoded {
                     consumed: step.consumed,
                     event: Some(JsonEvent::Header(JsonHeader { json, total_size })),
