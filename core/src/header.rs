@@ -56,6 +56,75 @@ impl Default for LengthHeader {
     }
 }
 
+/// Names a header as `u32be`, `i32le`, `u16le`, `u8`, ...: `u` or `i` for unsigned or signed,
+/// the width in bits (8, 16, 24, 32 or 64), then `be` or `le` (omitted for one byte).
+///
+/// ```
+/// use unstick::LengthHeader;
+/// assert_eq!("i32le".parse(), Ok(LengthHeader::I32_LE));
+/// assert_eq!(LengthHeader::U32_BE.to_string(), "u32be");
+/// ```
+impl core::fmt::Display for LengthHeader {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let sign = if self.signed { 'i' } else { 'u' };
+        let bits = self.width.bytes() * 8;
+        match (self.width, self.order) {
+            (HeaderWidth::W1, _) => write!(f, "{sign}{bits}"),
+            (_, ByteOrder::Big) => write!(f, "{sign}{bits}be"),
+            (_, ByteOrder::Little) => write!(f, "{sign}{bits}le"),
+        }
+    }
+}
+
+/// A header name that is not one of the forms [`LengthHeader`]'s `Display` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub struct ParseHeaderError;
+
+impl core::fmt::Display for ParseHeaderError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(
+            "unknown length header: expected u8, i8, or u|i then 16, 24, 32 or 64 then be|le (e.g. u32be, i32le)",
+        )
+    }
+}
+
+impl core::error::Error for ParseHeaderError {}
+
+impl core::str::FromStr for LengthHeader {
+    type Err = ParseHeaderError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let (signed, rest) = match s.as_bytes().first() {
+            Some(b'u' | b'U') => (false, s.get(1..).unwrap_or("")),
+            Some(b'i' | b'I') => (true, s.get(1..).unwrap_or("")),
+            _ => return Err(ParseHeaderError),
+        };
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let (bits, order) = rest.split_at_checked(digits).ok_or(ParseHeaderError)?;
+        let width = match bits {
+            "8" => HeaderWidth::W1,
+            "16" => HeaderWidth::W2,
+            "24" => HeaderWidth::W3,
+            "32" => HeaderWidth::W4,
+            "64" => HeaderWidth::W8,
+            _ => return Err(ParseHeaderError),
+        };
+        let order = if order.eq_ignore_ascii_case("be") {
+            ByteOrder::Big
+        } else if order.eq_ignore_ascii_case("le") {
+            ByteOrder::Little
+        } else if order.is_empty() && width == HeaderWidth::W1 {
+            ByteOrder::Big
+        } else {
+            return Err(ParseHeaderError);
+        };
+        Ok(Self::new(width, order, signed))
+    }
+}
+
 /// What a header on the wire says: a length, or a negative number from a signed header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RawLength {
@@ -231,6 +300,45 @@ mod tests {
         let mut b = [0u8; 8];
         b[..wire.len()].copy_from_slice(wire);
         h.read(&b)
+    }
+
+    #[test]
+    fn names_round_trip() {
+        extern crate alloc;
+        use alloc::string::ToString;
+        for width in [
+            HeaderWidth::W1,
+            HeaderWidth::W2,
+            HeaderWidth::W3,
+            HeaderWidth::W4,
+            HeaderWidth::W8,
+        ] {
+            for order in [ByteOrder::Big, ByteOrder::Little] {
+                for signed in [false, true] {
+                    let h = LengthHeader::new(width, order, signed);
+                    let parsed: LengthHeader = h.to_string().parse().unwrap();
+                    // One byte has no order: compare what goes on the wire.
+                    assert_eq!(
+                        parsed.encode(100).unwrap().as_bytes(),
+                        h.encode(100).unwrap().as_bytes()
+                    );
+                    assert_eq!((parsed.width(), parsed.signed()), (width, signed));
+                    if width != HeaderWidth::W1 {
+                        assert_eq!(parsed, h);
+                    }
+                }
+            }
+        }
+        assert_eq!("I32LE".parse(), Ok(LengthHeader::I32_LE));
+        for bad in [
+            "", "u", "u32", "x32be", "u31be", "u8be8", "u32bee", "i16 le", "u032be",
+        ] {
+            assert_eq!(
+                bad.parse::<LengthHeader>(),
+                Err(ParseHeaderError),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -99,7 +99,7 @@ pub use buffer::FrameBuffer;
 pub use decoder::{DEFAULT_MAX_FRAME_LEN, Decoded, DecoderConfig, Event, LengthDecoder, Oversize};
 pub use encoder::LengthEncoder;
 pub use error::{ConfigError, DecodeError, EncodeError};
-pub use header::{ByteOrder, HeaderBytes, HeaderWidth, LengthHeader};
+pub use header::{ByteOrder, HeaderBytes, HeaderWidth, LengthHeader, ParseHeaderError};
 #[cfg(feature = "json")]
 pub use json::{
     DEFAULT_MAX_BODY_LEN, DEFAULT_MAX_DEPTH, DEFAULT_MAX_HEADER_LEN, EncodedHeader, HeaderProblem,

@@ -130,6 +130,20 @@ pub fn sha256_hex<R: Read>(mut r: R) -> io::Result<(String, u64)> {
 ///
 /// The file is read twice (hash first, since the header precedes the body) in constant memory.
 pub fn send_file<W: Write>(writer: &mut JsonFrameWriter<W>, path: &Path) -> io::Result<FileHeader> {
+    send_file_with_progress(writer, path, |_, _| {})
+}
+
+/// [`send_file`], calling `on_progress(header, body_bytes_sent)` as the body goes out (for a
+/// progress bar).
+pub fn send_file_with_progress<W, P>(
+    writer: &mut JsonFrameWriter<W>,
+    path: &Path,
+    mut on_progress: P,
+) -> io::Result<FileHeader>
+where
+    W: Write,
+    P: FnMut(&FileHeader, u64),
+{
     let filename = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -148,7 +162,13 @@ pub fn send_file<W: Write>(writer: &mut JsonFrameWriter<W>, path: &Path) -> io::
         total_size,
         hash,
     };
-    writer.send(&header, file.take(total_size))?;
+    on_progress(&header, 0);
+    let body = Progress {
+        inner: file.take(total_size),
+        done: 0,
+        report: |done| on_progress(&header, done),
+    };
+    writer.send(&header, body)?;
     writer.flush()?;
     Ok(header)
 }
@@ -163,6 +183,20 @@ pub fn receive_file<R: Read>(
     reader: &mut JsonFrameReader<R>,
     dir: &Path,
 ) -> Result<Option<ReceivedFile>, TransferError> {
+    receive_file_with_progress(reader, dir, |_, _| {})
+}
+
+/// [`receive_file`], calling `on_progress(header, body_bytes_received)` once the header is
+/// checked and as the body arrives (for a progress bar).
+pub fn receive_file_with_progress<R, P>(
+    reader: &mut JsonFrameReader<R>,
+    dir: &Path,
+    mut on_progress: P,
+) -> Result<Option<ReceivedFile>, TransferError>
+where
+    R: Read,
+    P: FnMut(&FileHeader, u64),
+{
     let Some(mut frame) = reader.next_frame()? else {
         return Ok(None);
     };
@@ -186,6 +220,8 @@ pub fn receive_file<R: Read>(
         .tempfile_in(dir)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
+    let mut received = 0u64;
+    on_progress(&header, 0);
     loop {
         let n = match frame.read(&mut buf) {
             Ok(0) => break,
@@ -195,6 +231,8 @@ pub fn receive_file<R: Read>(
         };
         hasher.update(&buf[..n]);
         temp.write_all(&buf[..n])?;
+        received += n as u64;
+        on_progress(&header, received);
     }
     let actual = hex(&hasher.finalize());
     if !actual.eq_ignore_ascii_case(&header.hash) {
@@ -209,6 +247,22 @@ pub fn receive_file<R: Read>(
     temp.persist(&path)
         .map_err(|e| TransferError::Io(e.error))?;
     Ok(Some(ReceivedFile { path, header }))
+}
+
+/// A reader that reports how many bytes passed through it.
+struct Progress<R, F> {
+    inner: R,
+    done: u64,
+    report: F,
+}
+
+impl<R: Read, F: FnMut(u64)> Read for Progress<R, F> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.done += n as u64;
+        (self.report)(self.done);
+        Ok(n)
+    }
 }
 
 #[cfg(test)]
