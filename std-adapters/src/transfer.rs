@@ -214,10 +214,12 @@ where
             "total_size differs from the frame's",
         )));
     }
-    let mut temp = tempfile::Builder::new()
-        .prefix(".unstick-")
-        .suffix(".part")
-        .tempfile_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".unstick-").suffix(".part");
+    // A received file is an ordinary file, not a private temporary one (tempfile's 0600).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut temp = builder.tempfile_in(dir)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut received = 0u64;
