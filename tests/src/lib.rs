@@ -1,6 +1,8 @@
 //! Shared helpers for the test and benchmark suites: stream building, a chunked runner that
 //! checks the decoder's contract on every call, and a whole-buffer reference decoder.
 
+pub mod programs;
+
 use unstick::{
     ByteOrder, DecodeError, DecoderConfig, Event, FrameBuffer, LengthDecoder, LengthEncoder,
     LengthHeader, Oversize,

@@ -517,7 +517,10 @@ pub fn exchange(
         }
         Ok(())
     })();
-    let _ = stream.shutdown(Shutdown::Both);
+    if result.is_err() {
+        // Unblocks the sender if the server stopped reading.
+        let _ = stream.shutdown(Shutdown::Both);
+    }
     let sent = sender
         .join()
         .unwrap_or_else(|_| Err(io::Error::other("sender thread panicked")));
