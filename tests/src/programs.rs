@@ -230,7 +230,7 @@ pub fn run(program: &Path, args: &[&str]) -> Finished {
 /// A `python3` command running the peer script `tests/python/<script>`.
 pub fn python(script: &str) -> Command {
     let mut command = Command::new("python3");
-    command.arg(
+    command.env("PYTHONDONTWRITEBYTECODE", "1").arg(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("python")
             .join(script),
