@@ -707,3 +707,21 @@ fn time_client_reports_timeouts_and_wrong_replies() {
         out.stderr
     );
 }
+
+#[test]
+fn demo_runs_every_system() {
+    let out = run(&example("demo"), &[]);
+    assert!(out.status.success(), "{}", out.stderr);
+    let text = out.stdout_text();
+    for expected in [
+        "[echo/threads]   \"粘包 sticky\" -> \"粘包 STICKY\"",
+        "[echo/event-loop] a peer announcing a 4 GiB frame was dropped",
+        "[file] received big.bin 67108864 sha256-ok",
+        "[rexec]   exit 7, stdout \"\", stderr \"to stderr\\n\"",
+        "[rexec] a client with the wrong key was refused",
+        "[time] udp 127.0.0.1:",
+        "All systems behaved.",
+    ] {
+        assert!(text.contains(expected), "demo output lacks {expected:?}:\n{text}");
+    }
+}
