@@ -1,6 +1,6 @@
 //! The length-frame decoder: bytes in, frames out, no I/O.
 
-use crate::buffer::FrameBuffer;
+use crate::buffer::{FrameBuffer, copy};
 use crate::error::{ConfigError, DecodeError};
 use crate::header::{LengthHeader, RawLength};
 
@@ -311,7 +311,7 @@ impl<B: FrameBuffer> LengthDecoder<B> {
                     if let (Some(dst), Some(src)) =
                         (bytes.get_mut(have..have + take), rest.get(..take))
                     {
-                        dst.copy_from_slice(src);
+                        copy(dst, src);
                     }
                     consumed += take;
                     if have + take < w {
@@ -479,7 +479,7 @@ impl<B: FrameBuffer> LengthDecoder<B> {
                 });
             };
             if let Some(dst) = bytes.get_mut(..head.len()) {
-                dst.copy_from_slice(head);
+                copy(dst, head);
             }
             if let RawLength::Len(len) = header.read(&bytes)
                 && len <= self.max_whole()
@@ -560,7 +560,7 @@ impl<B: FrameBuffer> LengthDecoder<B> {
                 };
                 let last = bytes.get(w - 1..w).unwrap_or(&[]);
                 let mut last_byte = [0u8; 1];
-                last_byte.copy_from_slice(last);
+                copy(&mut last_byte, last);
                 let step = self.decode_slow(&last_byte)?;
                 let event = match step.event {
                     // Zero-length frame: the slice points into `last_byte`; any empty slice will do.

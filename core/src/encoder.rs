@@ -1,5 +1,6 @@
 //! The length-frame encoder: a header in front of a payload, into a caller buffer.
 
+use crate::buffer::copy;
 use crate::error::EncodeError;
 use crate::header::{HeaderBytes, LengthHeader};
 
@@ -106,8 +107,8 @@ impl LengthEncoder {
                 available,
             });
         };
-        head.copy_from_slice(&header);
-        body.copy_from_slice(payload);
+        copy(head, &header);
+        copy(body, payload);
         Ok(required)
     }
 }

@@ -722,6 +722,9 @@ fn demo_runs_every_system() {
         "[time] udp 127.0.0.1:",
         "All systems behaved.",
     ] {
-        assert!(text.contains(expected), "demo output lacks {expected:?}:\n{text}");
+        assert!(
+            text.contains(expected),
+            "demo output lacks {expected:?}:\n{text}"
+        );
     }
 }

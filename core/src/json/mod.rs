@@ -623,7 +623,7 @@ impl JsonHeaderEncoder {
             .header
             .encode(written as u64)
             .map_err(|_| JsonEncodeError::Unsupported)?;
-        prefix.copy_from_slice(&length);
+        crate::buffer::copy(prefix, &length);
         Ok(EncodedHeader {
             len: w + written,
             total_size,

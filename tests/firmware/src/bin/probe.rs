@@ -1,0 +1,180 @@
+//! The flash probe: the smallest program that reads frames from an `embedded_io::Read`, in the
+//! same feature variants as the firmware. `probe(variant) - probe(baseline)` is what unstick
+//! adds to an image; the checking harness of `main.rs` stays out of the figure.
+
+#![no_std]
+#![no_main]
+
+#[path = "../chunked.rs"]
+mod chunked;
+
+use cortex_m_rt::entry;
+use cortex_m_semihosting::{debug, hprintln};
+
+/// Frames of 5, 40 (streams: over the 32-byte buffer), 100 (skipped: over the limit) and 10 bytes.
+const LENS: [usize; 4] = [5, 40, 100, 10];
+const STREAM_LEN: usize = 4 * LENS.len() + 155;
+
+const fn length_stream() -> [u8; STREAM_LEN] {
+    let mut out = [0u8; STREAM_LEN];
+    let (mut at, mut k) = (0, 0);
+    while k < LENS.len() {
+        let h = (LENS[k] as u32).to_be_bytes();
+        let mut i = 0;
+        while i < 4 {
+            out[at] = h[i];
+            at += 1;
+            i += 1;
+        }
+        let mut j = 0;
+        while j < LENS[k] {
+            out[at] = (j as u8).wrapping_mul(7).wrapping_add(k as u8);
+            at += 1;
+            j += 1;
+        }
+        k += 1;
+    }
+    out
+}
+
+static STREAM: [u8; STREAM_LEN] = length_stream();
+
+#[entry]
+fn main() -> ! {
+    let sum = consume(&mut chunked::Chunked::new(&STREAM, 7, 1));
+    hprintln!("probe: {}", sum);
+    debug::exit(if sum > 0 {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
+    loop {
+        cortex_m::asm::bkpt();
+    }
+}
+
+/// Without unstick: sums the raw bytes.
+#[cfg(not(feature = "decoder"))]
+fn consume(r: &mut chunked::Chunked<'_>) -> u32 {
+    use embedded_io::Read;
+    let mut buf = [0u8; 32];
+    let mut sum = 0u32;
+    while let Ok(n @ 1..) = r.read(&mut buf) {
+        sum = buf
+            .iter()
+            .take(n)
+            .fold(sum, |s, &b| s.wrapping_add(b.into()));
+    }
+    sum
+}
+
+/// Length frames: sums the payloads (and, with `encoder`, each frame re-encoded).
+#[cfg(all(feature = "decoder", not(feature = "json")))]
+fn consume(r: &mut chunked::Chunked<'_>) -> u32 {
+    use unstick::{DecoderConfig, Event, LengthDecoder, Oversize, eio};
+    let config = DecoderConfig::new()
+        .max_frame_len(64)
+        .oversize(Oversize::Skip)
+        .streaming(true);
+    let Ok(mut decoder) = LengthDecoder::new(config, [0u8; 32]) else {
+        return 0;
+    };
+    let mut sum = 0u32;
+    loop {
+        match eio::read_event(r, &mut decoder) {
+            Ok(Some(Event::Frame(p))) => {
+                #[cfg(feature = "encoder")]
+                {
+                    let mut out = [0u8; 40];
+                    if let Ok(n) = unstick::LengthEncoder::default().encode(p, &mut out) {
+                        sum = out
+                            .iter()
+                            .take(n)
+                            .fold(sum, |s, &b| s.wrapping_add(b.into()));
+                    }
+                }
+                sum = p.iter().fold(sum, |s, &b| s.wrapping_add(b.into()));
+            }
+            Ok(Some(Event::StreamPiece(p))) => {
+                sum = p.iter().fold(sum, |s, &b| s.wrapping_add(b.into()));
+            }
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => return sum,
+        }
+    }
+}
+
+/// JSON-header frames: sums `total_size`, the file name's length and the body.
+#[cfg(feature = "json")]
+fn consume(_: &mut chunked::Chunked<'_>) -> u32 {
+    use embedded_io::Read;
+    use unstick::{JsonDecoded, JsonEvent, JsonHeaderConfig, JsonHeaderDecoder};
+    #[derive(serde::Deserialize)]
+    struct Upload<'a> {
+        filename: &'a str,
+        total_size: u32,
+    }
+    static WIRE: [u8; JSON_LEN] = json_stream();
+    let mut r = chunked::Chunked::new(&WIRE, 7, 1);
+    let config = JsonHeaderConfig::new()
+        .max_header_len(64)
+        .max_body_len(1024);
+    let Ok(mut decoder) = JsonHeaderDecoder::new(config, [0u8; 64]) else {
+        return 0;
+    };
+    let mut sum = 0u32;
+    let mut chunk = [0u8; 16];
+    while let Ok(n @ 1..) = r.read(&mut chunk) {
+        let mut input = chunk.get(..n).unwrap_or_default();
+        while let Ok(JsonDecoded {
+            consumed,
+            event: Some(event),
+        }) = decoder.decode(input)
+        {
+            input = input.get(consumed..).unwrap_or_default();
+            match event {
+                JsonEvent::Header(h) => {
+                    if let Ok(u) = h.deserialize::<Upload>() {
+                        sum = sum.wrapping_add(u.total_size + u.filename.len() as u32);
+                    }
+                }
+                JsonEvent::BodyPiece(p) => {
+                    sum = p.iter().fold(sum, |s, &b| s.wrapping_add(b.into()))
+                }
+                JsonEvent::End => {}
+            }
+        }
+    }
+    sum
+}
+
+#[cfg(feature = "json")]
+const JSON_HEADER: &[u8] = br#"{"filename":"a.txt","total_size":12}"#;
+#[cfg(feature = "json")]
+const JSON_LEN: usize = 4 + JSON_HEADER.len() + 12;
+
+#[cfg(feature = "json")]
+const fn json_stream() -> [u8; JSON_LEN] {
+    let mut out = [0u8; JSON_LEN];
+    out[3] = JSON_HEADER.len() as u8;
+    let mut i = 0;
+    while i < JSON_HEADER.len() {
+        out[4 + i] = JSON_HEADER[i];
+        i += 1;
+    }
+    let body = b"hello, world";
+    let mut j = 0;
+    while j < body.len() {
+        out[4 + JSON_HEADER.len() + j] = body[j];
+        j += 1;
+    }
+    out
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    debug::exit(debug::EXIT_FAILURE);
+    loop {
+        cortex_m::asm::bkpt();
+    }
+}
