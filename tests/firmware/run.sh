@@ -17,7 +17,7 @@ declare -A flash
 for opt in s z; do
   for v in "${variants[@]}"; do
     name=${v%%:*}; feats=${v#*:}
-    dir="target/size/$opt-$name"
+    dir="target/size/$opt"  # shared by the variants: dependencies build once per opt-level
     args=(--release --locked --quiet --target-dir "$dir" --no-default-features)
     [[ -n $feats ]] && args+=(--features "$feats")
     CARGO_PROFILE_RELEASE_OPT_LEVEL=$opt cargo build "${args[@]}" --bins
