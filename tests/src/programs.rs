@@ -12,22 +12,17 @@ use std::time::{Duration, Instant};
 /// How long any program may take before the test fails.
 pub const PROGRAM_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The path of a built example of `unstick-std` (`cargo build --examples` runs once per test
-/// binary; it is a no-op when `cargo test --workspace` already built them).
+/// The path of a built example of `unstick-std` (`cargo build --workspace --examples` runs
+/// once per test binary; a no-op when `cargo test --workspace` already built them).
 pub fn example(name: &str) -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     let dir = DIR.get_or_init(|| {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
         let status = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "unstick-std",
-                "--examples",
-                "--manifest-path",
-            ])
+            // `--workspace` unifies features as `cargo test --workspace` does, so this is a
+            // no-op after it rather than a rebuild with other features.
+            .args(["build", "--quiet", "--workspace", "--examples", "--manifest-path"])
             .arg(&manifest)
             .status()
             .expect("cargo runs");
