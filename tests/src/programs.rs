@@ -22,7 +22,13 @@ pub fn example(name: &str) -> PathBuf {
         let status = Command::new(cargo)
             // `--workspace` unifies features as `cargo test --workspace` does, so this is a
             // no-op after it rather than a rebuild with other features.
-            .args(["build", "--quiet", "--workspace", "--examples", "--manifest-path"])
+            .args([
+                "build",
+                "--quiet",
+                "--workspace",
+                "--examples",
+                "--manifest-path",
+            ])
             .arg(&manifest)
             .status()
             .expect("cargo runs");
