@@ -2,10 +2,11 @@
 //! bookkeeping and error reporting.
 
 use std::io::{self, Write};
-use std::net::SocketAddr;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::thread;
 use std::time::Duration;
 
 /// Parses `30s`, `500ms`, `2m`... for clap.
@@ -91,4 +92,66 @@ impl Slots {
 /// Whether another connection may be accepted after `served`, given `--max-connections`.
 pub fn more_wanted(served: u64, max_connections: Option<u64>) -> bool {
     max_connections.is_none_or(|max| served < max)
+}
+
+/// Errors after which `accept` can be retried: the peer gave up, or descriptors ran out for a
+/// moment (EMFILE, ENFILE).
+pub fn is_transient_accept_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+            | io::ErrorKind::WouldBlock
+    ) || matches!(e.raw_os_error(), Some(23 | 24))
+}
+
+/// The `socketserver.ThreadingTCPServer` shape: accepts until `max_connections` connections
+/// (forever without it), serves each with `handler` on its own thread, at most `max_clients`
+/// at once (others are closed at once with a log line), and returns the sum of what the
+/// handlers returned once every thread is done.
+pub fn serve_threads<F>(
+    program: &str,
+    listener: &TcpListener,
+    max_clients: usize,
+    max_connections: Option<u64>,
+    handler: F,
+) -> io::Result<u64>
+where
+    F: Fn(&TcpStream, SocketAddr) -> u64 + Send + Sync + 'static,
+{
+    let handler = Arc::new(handler);
+    let total = Arc::new(AtomicU64::new(0));
+    let slots = Slots::new(max_clients);
+    let mut served = 0u64;
+    let mut workers = Vec::new();
+    while more_wanted(served, max_connections) {
+        let (stream, peer) = match listener.accept() {
+            Ok(pair) => pair,
+            Err(e) if is_transient_accept_error(&e) => {
+                eprintln!("{program}: accept failed: {e}");
+                thread::sleep(Duration::from_millis(10)); // no busy loop while out of descriptors
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        served += 1;
+        let Some(slot) = slots.try_take() else {
+            eprintln!("{program}: refused {peer}: {max_clients} connections already being served");
+            continue;
+        };
+        let (handler, total) = (handler.clone(), total.clone());
+        workers.push(thread::spawn(move || {
+            let _slot = slot;
+            let n = handler(&stream, peer);
+            let _ = stream.shutdown(Shutdown::Both);
+            total.fetch_add(n, Ordering::Relaxed);
+        }));
+        // Forget finished threads so a long-running server does not collect handles.
+        workers.retain(|w| !w.is_finished());
+    }
+    for w in workers {
+        let _ = w.join();
+    }
+    Ok(total.load(Ordering::Relaxed))
 }

@@ -12,14 +12,13 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use unstick::{DecodeError, DecoderConfig, Event, LengthDecoder, LengthEncoder, LengthHeader};
 use unstick_std::FrameReader;
 
-use super::cli::{Slots, more_wanted};
+use super::cli::{is_transient_accept_error, more_wanted, serve_threads as serve_threads_with};
 
 /// How the server handles connections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -161,57 +160,20 @@ fn log_end(mode: Mode, peer: SocketAddr, frames: u64, end: &End) {
 }
 
 fn serve_threads(listener: TcpListener, config: &ServerConfig) -> io::Result<u64> {
-    let slots = Slots::new(config.max_clients);
-    let (done_tx, done_rx) = mpsc::channel::<u64>();
-    let mut served = 0u64;
-    let mut workers = Vec::new();
-    while more_wanted(served, config.max_connections) {
-        let (stream, peer) = match listener.accept() {
-            Ok(pair) => pair,
-            Err(e) if is_transient_accept_error(&e) => {
-                eprintln!("echo[threads]: accept failed: {e}");
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        served += 1;
-        let Some(slot) = slots.try_take() else {
-            eprintln!(
-                "echo[threads]: refused {peer}: {} connections already being served",
-                config.max_clients
-            );
-            continue;
-        };
-        let config = config.clone();
-        let done = done_tx.clone();
-        workers.push(thread::spawn(move || {
-            let _slot = slot;
+    let handler_config = config.clone();
+    serve_threads_with(
+        "echo[threads]",
+        &listener,
+        config.max_clients,
+        config.max_connections,
+        move |stream, peer| {
+            let config = &handler_config;
             let mut session = Session::new(config.header, config.max_frame);
-            let end = serve_blocking(&stream, &mut session, config.idle_timeout);
+            let end = serve_blocking(stream, &mut session, config.idle_timeout);
             log_end(Mode::Threads, peer, session.frames(), &end);
-            let _ = stream.shutdown(Shutdown::Both);
-            let _ = done.send(session.frames());
-        }));
-        // Reap finished threads so a long-running server does not collect handles.
-        workers.retain(|w| !w.is_finished());
-    }
-    drop(done_tx);
-    for w in workers {
-        let _ = w.join();
-    }
-    Ok(done_rx.iter().sum())
-}
-
-/// Errors after which `accept` can simply be retried (the peer gave up, or descriptors ran
-/// out for a moment).
-fn is_transient_accept_error(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::Interrupted
-            | io::ErrorKind::WouldBlock
-    ) || e.raw_os_error() == Some(24) // EMFILE
+            session.frames()
+        },
+    )
 }
 
 /// One blocking connection: read what arrives, answer every complete frame in one write.

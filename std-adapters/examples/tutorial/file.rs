@@ -5,9 +5,6 @@
 use std::io::{self, IsTerminal, Read};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::thread;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -15,7 +12,7 @@ use unstick::{JsonHeaderConfig, LengthHeader};
 use unstick_std::transfer::{self, FileHeader, ReceivedFile};
 use unstick_std::{JsonFrameReader, JsonFrameWriter};
 
-use super::cli::{Slots, more_wanted};
+use super::cli::serve_threads;
 
 /// Transfer settings shared by sender and receiver.
 #[derive(Clone, Copy, Debug)]
@@ -121,43 +118,14 @@ pub fn serve<F>(
 where
     F: Fn(SocketAddr, &ReceivedFile) + Send + Sync + 'static,
 {
-    let on_file = Arc::new(on_file);
-    let stored = Arc::new(AtomicU64::new(0));
-    let slots = Slots::new(64);
-    let mut served = 0u64;
-    let mut workers = Vec::new();
-    while more_wanted(served, max_connections) {
-        let (stream, peer) = match listener.accept() {
-            Ok(pair) => pair,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted
-                ) =>
-            {
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        served += 1;
-        let Some(slot) = slots.try_take() else {
-            eprintln!("file: refused {peer}: too many uploads at once");
-            continue;
-        };
-        let (dir, config, on_file, stored) =
-            (dir.to_path_buf(), *config, on_file.clone(), stored.clone());
-        workers.push(thread::spawn(move || {
-            let _slot = slot;
-            let n = receive_connection(&stream, peer, &dir, &config, &*on_file);
-            let _ = stream.shutdown(Shutdown::Both);
-            stored.fetch_add(n, Ordering::Relaxed);
-        }));
-        workers.retain(|w| !w.is_finished());
-    }
-    for w in workers {
-        let _ = w.join();
-    }
-    Ok(stored.load(Ordering::Relaxed))
+    let (dir, config) = (dir.to_path_buf(), *config);
+    serve_threads(
+        "file",
+        &listener,
+        64,
+        max_connections,
+        move |stream, peer| receive_connection(stream, peer, &dir, &config, &on_file),
+    )
 }
 
 fn receive_connection(

@@ -23,7 +23,7 @@ use sha2::Sha256;
 use unstick::{DecoderConfig, JsonHeaderConfig, LengthEncoder, LengthHeader};
 use unstick_std::{FrameReader, JsonFrameReader, JsonFrameWriter, write_frame};
 
-use super::cli::{Slots, more_wanted};
+use super::cli::serve_threads;
 
 /// Challenge and answer length.
 pub const CHALLENGE_LEN: usize = 32;
@@ -102,50 +102,20 @@ pub fn serve(
     config: &ServerConfig,
     max_connections: Option<u64>,
 ) -> io::Result<u64> {
-    let slots = Slots::new(config.max_clients);
-    let mut served = 0u64;
-    let mut workers: Vec<JoinHandle<u64>> = Vec::new();
-    let mut commands = 0;
-    while more_wanted(served, max_connections) {
-        let (stream, peer) = match listener.accept() {
-            Ok(pair) => pair,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted
-                ) =>
-            {
-                continue;
+    let handler_config = config.clone();
+    serve_threads(
+        "rexec",
+        &listener,
+        config.max_clients,
+        max_connections,
+        move |stream, peer| match session(stream, &handler_config) {
+            Ok(ran) => ran,
+            Err(e) => {
+                eprintln!("rexec: {peer}: {e}");
+                0
             }
-            Err(e) => return Err(e),
-        };
-        served += 1;
-        let Some(slot) = slots.try_take() else {
-            eprintln!("rexec: refused {peer}: too many clients");
-            continue;
-        };
-        let config = config.clone();
-        workers.push(thread::spawn(move || {
-            let _slot = slot;
-            let ran = match session(&stream, &config) {
-                Ok(ran) => ran,
-                Err(e) => {
-                    eprintln!("rexec: {peer}: {e}");
-                    0
-                }
-            };
-            let _ = stream.shutdown(Shutdown::Both);
-            ran
-        }));
-        let (done, live): (Vec<_>, Vec<_>) = workers.into_iter().partition(|w| w.is_finished());
-        commands += done.into_iter().map(|w| w.join().unwrap_or(0)).sum::<u64>();
-        workers = live;
-    }
-    Ok(commands
-        + workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or(0))
-            .sum::<u64>())
+        },
+    )
 }
 
 /// One connection: authenticate, then run commands until the client closes.
