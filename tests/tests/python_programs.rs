@@ -127,20 +127,9 @@ fn file_recv_from_the_tutorials_header_dic_sender() {
     }
     let out = run_command(&mut sender);
     assert!(out.status.success(), "{}", out.stderr);
-    let stdout = server.stdout.clone();
-    assert!(server.wait().success());
-    let expected: String = files
-        .iter()
-        .map(|(name, data)| format!("received {name} {} sha256-ok\n", data.len()))
-        .collect();
-    assert_eq!(stdout.text(), expected);
-    for (name, data) in &files {
-        assert_eq!(
-            &std::fs::read(inbox.path().join(name)).expect("stored"),
-            data,
-            "{name}"
-        );
-    }
+    expect_received(server, inbox.path(), &files, |name, len| {
+        format!("received {name} {len} sha256-ok\n")
+    });
 }
 
 #[test]
@@ -164,16 +153,29 @@ fn file_send_to_the_tutorials_header_dic_receiver() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(&example("file"), &args);
     assert!(out.status.success(), "{}", out.stderr);
+    expect_received(server, inbox.path(), &files, |name, len| {
+        format!("got {name} {len} ok\n")
+    });
+}
+
+/// The receiving server exits cleanly having printed `line(name, len)` for each file in order,
+/// and every file is in `inbox` byte for byte.
+fn expect_received(
+    server: Server,
+    inbox: &std::path::Path,
+    files: &[(String, Vec<u8>)],
+    line: impl Fn(&str, usize) -> String,
+) {
     let stdout = server.stdout.clone();
     assert!(server.wait().success());
     let expected: String = files
         .iter()
-        .map(|(name, data)| format!("got {name} {} ok\n", data.len()))
+        .map(|(name, data)| line(name, data.len()))
         .collect();
     assert_eq!(stdout.text(), expected);
-    for (name, data) in &files {
+    for (name, data) in files {
         assert_eq!(
-            &std::fs::read(inbox.path().join(name)).expect("stored"),
+            &std::fs::read(inbox.join(name)).expect("stored"),
             data,
             "{name}"
         );
