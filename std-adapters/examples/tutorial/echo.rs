@@ -16,7 +16,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use unstick::{DecodeError, DecoderConfig, Event, LengthDecoder, LengthEncoder, LengthHeader};
-use unstick_std::FrameReader;
+use unstick_std::{FrameReader, write_frame};
 
 use super::cli::{is_transient_accept_error, more_wanted, serve_threads as serve_threads_with};
 
@@ -439,11 +439,7 @@ pub fn exchange(
     let encoder = LengthEncoder::new(header);
     let mut burst = Vec::new();
     for m in messages {
-        let h = encoder
-            .header(m.len())
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        burst.extend_from_slice(h.as_bytes());
-        burst.extend_from_slice(m);
+        write_frame(&mut burst, &encoder, m)?;
     }
     let max = messages.iter().map(Vec::len).max().unwrap_or(0) as u64;
     let mut writer = stream.try_clone()?;
