@@ -136,6 +136,29 @@ fn never_reserves_from_an_announced_length() {
 }
 
 #[test]
+fn a_full_buffer_widens_to_a_fixed_read_window() {
+    let mut codec = LengthCodec::new(
+        DecoderConfig::new().max_frame_len(2 << 30),
+        LengthEncoder::default(),
+    );
+    // A read that filled the buffer: 1 GiB announced, the rest of the buffer its first bytes.
+    let mut src = BytesMut::with_capacity(64);
+    src.extend_from_slice(&(1u32 << 30).to_be_bytes());
+    src.resize(src.capacity(), 7);
+    let filled = src.len();
+    assert_eq!(codec.decode(&mut src).unwrap(), None);
+    assert_eq!(src.len(), filled, "nothing consumed");
+    let window = src.capacity();
+    assert!(window >= 64 << 10, "window of {window} bytes");
+    assert!(window <= 256 << 10, "reserved {window} bytes");
+    // Once wide, a full buffer is left to FramedRead: the window does not keep growing.
+    src.resize(src.capacity(), 7);
+    let full = src.capacity();
+    assert_eq!(codec.decode(&mut src).unwrap(), None);
+    assert_eq!(src.capacity(), full);
+}
+
+#[test]
 fn errors_name_the_frame_and_limit() {
     let mut codec = LengthCodec::new(
         DecoderConfig::new().max_frame_len(10),
