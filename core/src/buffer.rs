@@ -18,9 +18,9 @@ pub trait FrameBuffer: sealed::Storage {
 
 pub(crate) mod sealed {
     pub trait Storage {
-        /// Stores `bytes` at `at..at + bytes.len()`, discarding anything at or past `at`.
-        /// The decoder guarantees `at + bytes.len() <= capacity()` and that `at` never skips
-        /// past what was stored.
+        /// Stores `bytes` at `at..at + bytes.len()`; anything stored past `at` becomes
+        /// unspecified. The decoder guarantees `at + bytes.len() <= capacity()` and that `at`
+        /// never skips past what was stored.
         fn store_at(&mut self, at: usize, bytes: &[u8]);
         /// The first `len` stored bytes (empty if fewer are stored, which the decoder never asks).
         fn stored(&self, len: usize) -> &[u8];
@@ -28,6 +28,8 @@ pub(crate) mod sealed {
         /// exceeds the capacity. A growable buffer grows to `end`.
         /// Idempotent: bytes already there are kept, so asking twice never loses a read.
         fn space(&mut self, at: usize, end: usize) -> &mut [u8];
+        /// How far `space` reaches without allocating.
+        fn room(&self) -> usize;
     }
 }
 
@@ -68,6 +70,10 @@ impl sealed::Storage for [u8] {
     fn space(&mut self, at: usize, end: usize) -> &mut [u8] {
         self.get_mut(at..end).unwrap_or(&mut [])
     }
+    #[inline]
+    fn room(&self) -> usize {
+        self.len()
+    }
 }
 
 impl FrameBuffer for [u8] {
@@ -90,6 +96,10 @@ impl<const N: usize> sealed::Storage for [u8; N] {
     fn space(&mut self, at: usize, end: usize) -> &mut [u8] {
         self.as_mut_slice().space(at, end)
     }
+    #[inline]
+    fn room(&self) -> usize {
+        N
+    }
 }
 
 impl<const N: usize> FrameBuffer for [u8; N] {
@@ -111,6 +121,10 @@ impl<B: FrameBuffer + ?Sized> sealed::Storage for &mut B {
     #[inline]
     fn space(&mut self, at: usize, end: usize) -> &mut [u8] {
         (**self).space(at, end)
+    }
+    #[inline]
+    fn room(&self) -> usize {
+        (**self).room()
     }
 }
 
@@ -144,6 +158,10 @@ impl<const N: usize> sealed::Storage for heapless::Vec<u8, N> {
         }
         self.get_mut(at..end).unwrap_or(&mut [])
     }
+    #[inline]
+    fn room(&self) -> usize {
+        N
+    }
 }
 
 #[cfg(feature = "heapless")]
@@ -158,6 +176,15 @@ impl<const N: usize> FrameBuffer for heapless::Vec<u8, N> {
 impl sealed::Storage for alloc::vec::Vec<u8> {
     #[inline]
     fn store_at(&mut self, at: usize, bytes: &[u8]) {
+        // Inside what earlier frames initialized: overwrite, so `room` keeps that length and
+        // a later frame can be read straight into it.
+        if let Some(dst) = at
+            .checked_add(bytes.len())
+            .and_then(|end| self.get_mut(at..end))
+        {
+            copy(dst, bytes);
+            return;
+        }
         self.truncate(at);
         // Grows with the bytes that arrived, never with the length a header announced
         // (the tokio#333 mistake).
@@ -174,6 +201,11 @@ impl sealed::Storage for alloc::vec::Vec<u8> {
             self.resize(end, 0);
         }
         self.get_mut(at..end).unwrap_or(&mut [])
+    }
+    #[inline]
+    fn room(&self) -> usize {
+        // Initialized bytes: reading into them needs neither an allocation nor a zero-fill.
+        self.len()
     }
 }
 

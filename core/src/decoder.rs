@@ -507,7 +507,9 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     /// Empty when the next step needs no input (call `commit(0)`: a pending
     /// [`Event::StreamEnd`], or the failure), or when streaming or skipping with a zero-size
     /// buffer (use [`decode`](Self::decode) with your own buffer then). A growable `Vec` buffer
-    /// grows by at most 64 KiB per call, never by an announced length.
+    /// grows by at most 64 KiB past what it already holds per call, never by an announced
+    /// length; where it already has room (from earlier frames), the spare region reaches to the
+    /// end of the frame.
     pub fn spare(&mut self) -> &mut [u8] {
         let (at, end) = self.spare_range();
         if let State::Header { bytes, .. } = &mut self.state {
@@ -522,7 +524,12 @@ impl<B: FrameBuffer> LengthDecoder<B> {
         const GROW_STEP: usize = 64 * 1024;
         match self.state {
             State::Header { have, .. } => (usize::from(have), self.config.header.len()),
-            State::Buffering { len, filled } => (filled, len.min(filled.saturating_add(GROW_STEP))),
+            // Up to the end of the frame where the buffer already has room; a growable buffer
+            // grows by at most one step past that.
+            State::Buffering { len, filled } => (
+                filled,
+                len.min(filled.saturating_add(GROW_STEP).max(self.buf.room())),
+            ),
             State::Streaming { remaining, .. } | State::Skipping { remaining, .. } => {
                 let cap = self.buf.capacity().min(GROW_STEP) as u64;
                 // `min` with a usize capacity fits a usize.
@@ -740,6 +747,22 @@ impl<B: FrameBuffer> LengthDecoder<B> {
         self.state = FRESH_HEADER;
         self.frame = 0;
         self.offset = 0;
+    }
+
+    /// How many more bytes the frame in progress needs: the rest of its header while one is
+    /// being read, else the rest of its payload (buffered, streamed or skipped). 0 on a frame
+    /// boundary, after the last streamed piece, and once failed.
+    ///
+    /// A reader with its own buffer can use it to read a large rest straight into
+    /// [`spare`](Self::spare) instead of copying it through that buffer.
+    pub fn missing(&self) -> u64 {
+        let width = self.config.header.len() as u64;
+        match self.state {
+            State::Header { have: 0, .. } | State::StreamDone { .. } | State::Failed(_) => 0,
+            State::Header { have, .. } => width.saturating_sub(u64::from(have)),
+            State::Buffering { len, filled } => len.saturating_sub(filled) as u64,
+            State::Streaming { remaining, .. } | State::Skipping { remaining, .. } => remaining,
+        }
     }
 
     /// Whether the decoder sits on a frame boundary with nothing pending.

@@ -29,6 +29,43 @@ enum Found {
     InDecoder { len: usize },
 }
 
+/// What one read straight into the decoder completed.
+enum Committed {
+    /// A frame of this length, now in the decoder's buffer.
+    Frame(usize),
+    /// An over-limit frame, skipped to its end.
+    Skipped,
+    /// Nothing yet.
+    More,
+}
+
+/// One read into the decoder's spare region, retrying `Interrupted`, then committed. The end of
+/// the stream is the decoder's truncation error; `WouldBlock` leaves the decoder as it was.
+fn read_into_spare<R: Read>(
+    inner: &mut R,
+    decoder: &mut LengthDecoder<Vec<u8>>,
+) -> io::Result<Committed> {
+    let n = loop {
+        match inner.read(decoder.spare()) {
+            Ok(0) => {
+                return Err(match decoder.finish() {
+                    Err(e) => decode_io_error(e),
+                    Ok(()) => io::ErrorKind::UnexpectedEof.into(),
+                });
+            }
+            Ok(n) => break n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    };
+    let step = decoder.commit(n).map_err(decode_io_error)?;
+    Ok(match step.event {
+        Some(Event::Frame(frame)) => Committed::Frame(frame.len()),
+        Some(Event::Skipped { .. }) => Committed::Skipped,
+        _ => Committed::More,
+    })
+}
+
 /// Reads length frames from any `std::io::Read`, blocking or non-blocking.
 ///
 /// It reads in large chunks (64 KiB by default) and hands out frames as slices of its read
@@ -85,6 +122,16 @@ impl<R: Read> FrameReader<R> {
     pub fn read_frame(&mut self) -> io::Result<Option<&[u8]>> {
         let found = loop {
             let w = &mut self.window;
+            // A rest of a frame larger than the read buffer is read straight into the
+            // decoder's buffer, like `BufReader` does: one copy instead of two.
+            if w.is_empty() && self.decoder.missing() >= w.buf.len() as u64 {
+                match read_into_spare(&mut w.inner, &mut self.decoder)? {
+                    Committed::Frame(len) => break Found::InDecoder { len },
+                    Committed::Skipped => self.skipped += 1,
+                    Committed::More => {}
+                }
+                continue;
+            }
             if w.is_empty() && w.fill()? == 0 {
                 return match self.decoder.finish() {
                     Ok(()) => Ok(None),

@@ -20,7 +20,7 @@ const PAYLOADS: [usize; 3] = [16, 4 << 10, 1 << 20];
 const STREAM: usize = 16 << 20;
 
 fn count(payload: usize) -> usize {
-    (STREAM / (payload + 4)).max(8)
+    (STREAM / (payload + 4)).max(64)
 }
 
 fn pair() -> (TcpStream, TcpStream) {

@@ -634,3 +634,51 @@ fn vec_buffer_grows_with_arrived_bytes_only() {
     );
     assert!(decoder.into_buffer().capacity() < 64);
 }
+
+/// `missing()` counts what the frame in progress still needs. While a `Vec` grows, `spare()`
+/// asks for 64 KiB at a time; once it has held a large frame, `spare()` reaches to the end of
+/// the next one, so a reader can take it in one read.
+#[test]
+fn missing_and_the_reach_of_spare() {
+    let len = 300_000;
+    let payload: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+    let stream = encode_stream(LengthHeader::U32_BE, &[payload.clone(), payload.clone()]);
+    let config = DecoderConfig::new().max_frame_len(1 << 20);
+    let mut decoder = LengthDecoder::new(config, Vec::new()).unwrap();
+    assert_eq!(decoder.missing(), 0);
+    assert_eq!(decoder.decode(&stream[..1]).unwrap().consumed, 1);
+    assert_eq!(decoder.missing(), 3);
+    assert_eq!(decoder.decode(&stream[1..4]).unwrap().consumed, 3);
+    assert_eq!(decoder.missing(), len as u64);
+
+    let mut at = 4;
+    let mut reads = 0;
+    for frame in 0..2 {
+        if frame == 1 {
+            assert_eq!(decoder.decode(&stream[at..at + 4]).unwrap().consumed, 4);
+            at += 4;
+            assert_eq!(decoder.spare().len(), len, "the whole payload in one read");
+        }
+        loop {
+            let spare = decoder.spare();
+            let n = spare.len();
+            assert!(n > 0 && (frame == 1 || n <= 64 << 10), "frame {frame}: {n}");
+            spare.copy_from_slice(&stream[at..at + n]);
+            at += n;
+            reads += 1;
+            match decoder.commit(n).unwrap().event {
+                Some(Event::Frame(f)) => {
+                    assert!(f == &payload[..]);
+                    break;
+                }
+                None => {}
+                Some(other) => panic!("unexpected {other:?}"),
+            }
+            let frame_end = (frame + 1) * (4 + len);
+            assert_eq!(decoder.missing(), (frame_end - at) as u64);
+        }
+        assert_eq!(decoder.missing(), 0);
+    }
+    assert_eq!(at, stream.len());
+    assert_eq!(reads, len.div_ceil(64 << 10) + 1);
+}

@@ -7,7 +7,7 @@ use std::thread;
 use std::time::Duration;
 
 use unstick::{DecoderConfig, LengthEncoder};
-use unstick_std::{FrameReader, FrameWriter};
+use unstick_std::{DEFAULT_READ_BUFFER_LEN, FrameReader, FrameWriter};
 use unstick_tests::Rng;
 
 const MAX: u64 = 1 << 20;
@@ -312,5 +312,96 @@ fn mio_event_loop_serves_many_clients_and_drops_bad_ones() {
             io::ErrorKind::UnexpectedEof,
             io::ErrorKind::UnexpectedEof
         ]
+    );
+}
+
+/// Hands out at most `max` bytes per read, says `WouldBlock` on every third call when `flaky`,
+/// and records how many bytes each read asked for.
+struct Recording<'a> {
+    data: &'a [u8],
+    max: usize,
+    flaky: bool,
+    calls: usize,
+    requests: Vec<usize>,
+}
+
+impl Read for Recording<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.calls += 1;
+        if self.flaky && self.calls.is_multiple_of(3) {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        self.requests.push(buf.len());
+        let n = buf.len().min(self.max).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn large_frames_are_read_straight_into_the_frame_buffer() {
+    let sizes = [3 << 20, 10, 200_000, 0, 1 << 20, 5, 70_000];
+    let mut rng = Rng::new(7);
+    let payloads: Vec<Vec<u8>> = sizes.iter().map(|&n| rng.bytes(n)).collect();
+    let mut wire = Vec::new();
+    for p in &payloads {
+        unstick_std::write_frame(&mut wire, &LengthEncoder::default(), p).unwrap();
+    }
+    for flaky in [false, true] {
+        let source = Recording {
+            data: &wire,
+            max: 512 << 10,
+            flaky,
+            calls: 0,
+            requests: Vec::new(),
+        };
+        let mut reader = FrameReader::new(source, DecoderConfig::new().max_frame_len(4 << 20));
+        let mut got = Vec::new();
+        for _ in 0..1000 {
+            match reader.read_frame() {
+                Ok(Some(frame)) => got.push(frame.to_vec()),
+                Ok(None) => break,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(got == payloads, "flaky: {flaky}");
+        let requests = &reader.inner().requests;
+        // Only a read straight into the frame buffer asks for more than the read buffer.
+        let direct = requests
+            .iter()
+            .filter(|&&n| n > DEFAULT_READ_BUFFER_LEN)
+            .count();
+        assert!(direct >= 3, "{direct} direct reads");
+        // A 64 KiB read buffer alone takes at least 69 reads. Here the first frame grows the
+        // frame buffer 64 KiB per read (48 reads); the 1 MiB one later needs 3 reads, not 17.
+        let window_only = wire.len().div_ceil(DEFAULT_READ_BUFFER_LEN);
+        assert!(
+            requests.len() + 10 <= window_only,
+            "{} reads",
+            requests.len()
+        );
+    }
+
+    // The stream ending inside a large frame read straight: the usual truncation error.
+    let cut = &wire[..(2 << 20)];
+    let source = Recording {
+        data: cut,
+        max: 512 << 10,
+        flaky: false,
+        calls: 0,
+        requests: Vec::new(),
+    };
+    let mut reader = FrameReader::new(source, DecoderConfig::new().max_frame_len(4 << 20));
+    let err = reader.read_frame().unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "stream ended inside frame 0 (header at byte 0): {} of its {} bytes missing",
+            (3 << 20) + 4 - (2 << 20),
+            3 << 20
+        )
     );
 }
