@@ -258,7 +258,9 @@ impl<W: Write> FrameWriter<W> {
             self.buf.extend_from_slice(payload);
             return Ok(());
         }
-        self.write_buffered()?;
+        if !self.buf.is_empty() {
+            self.write_buffered()?;
+        }
         if need <= self.capacity {
             self.buf.extend_from_slice(header);
             self.buf.extend_from_slice(payload);
@@ -315,7 +317,11 @@ impl<W: Write> FrameWriter<W> {
                 Err(e) => break Err(e),
             }
         };
-        self.buf.drain(..written);
+        if written == self.buf.len() {
+            self.buf.clear();
+        } else {
+            self.buf.drain(..written);
+        }
         result
     }
 

@@ -1,6 +1,8 @@
 //! End-to-end loopback TCP throughput: a writer thread (or task) sends N frames, the reader
 //! receives them all; both ends run concurrently on the 2 cores. Per payload size (16 B, 4 KiB,
-//! 1 MiB): unstick's blocking `FrameReader`/`FrameWriter`, a plain `BufReader`/`BufWriter` +
+//! 1 MiB): unstick's blocking `FrameReader` with a `FrameWriter` over a `BufWriter`
+//! (`unstick-blocking`) or with its own coalescing buffer (`unstick-coalescing`), a plain
+//! `BufReader`/`BufWriter` +
 //! `read_exact` loop, tokio-util's `FramedRead`/`FramedWrite` with `LengthDelimitedCodec`, and
 //! the same with unstick's `LengthCodec`.
 
@@ -52,6 +54,30 @@ fn unstick_blocking(payload: usize) -> Duration {
                 BufWriter::with_capacity(64 << 10, tx),
                 LengthEncoder::default(),
             );
+            for _ in 0..n {
+                w.write_frame(&data).unwrap();
+            }
+            w.flush().unwrap();
+        },
+        move |rx| {
+            let mut r = FrameReader::new(rx, DecoderConfig::new().max_frame_len(max));
+            let mut got = 0;
+            while let Some(f) = r.read_frame().unwrap() {
+                assert_eq!(f.len(), payload);
+                got += 1;
+            }
+            assert_eq!(got, n);
+        },
+    )
+}
+
+fn unstick_coalescing(payload: usize) -> Duration {
+    let n = count(payload);
+    let max = payload as u64;
+    timed(
+        move |tx| {
+            let data = vec![7u8; payload];
+            let mut w = FrameWriter::with_capacity(tx, LengthEncoder::default(), 64 << 10);
             for _ in 0..n {
                 w.write_frame(&data).unwrap();
             }
@@ -143,6 +169,9 @@ fn bench(c: &mut Criterion) {
         group.throughput(Throughput::Elements(count(payload) as u64));
         group.bench_function(BenchmarkId::from_parameter("unstick-blocking"), |b| {
             b.iter_custom(|iters| (0..iters).map(|_| unstick_blocking(payload)).sum())
+        });
+        group.bench_function(BenchmarkId::from_parameter("unstick-coalescing"), |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| unstick_coalescing(payload)).sum())
         });
         group.bench_function(BenchmarkId::from_parameter("bufreader-read-exact"), |b| {
             b.iter_custom(|iters| (0..iters).map(|_| bufreader_read_exact(payload)).sum())
