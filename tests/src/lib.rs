@@ -466,3 +466,73 @@ pub fn reference(config: DecoderConfig, capacity: usize, stream: &[u8]) -> Outco
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// Drives one decoder through both input paths at random, as `FrameReader` does: sometimes a
+/// random-sized chunk of `stream` through [`LengthDecoder::decode`], sometimes a random-sized
+/// read straight into [`LengthDecoder::spare`] and [`commit`](LengthDecoder::commit). Checks
+/// [`LengthDecoder::missing`] against the bytes each frame still needed.
+pub fn run_mixed_with<B: FrameBuffer>(
+    decoder: &mut LengthDecoder<B>,
+    stream: &[u8],
+    seed: u64,
+) -> Outcome {
+    let mut rng = Rng::new(seed);
+    let mut items = Vec::new();
+    let mut open: Option<Vec<u8>> = None;
+    let mut rest = stream;
+    let mut idle = 0;
+    let mut take = |event: Option<Event<'_>>, items: &mut Vec<Item>| match event {
+        Some(Event::Frame(f)) => items.push(Item::Frame(f.to_vec())),
+        Some(Event::StreamStart { .. }) => open = Some(Vec::new()),
+        Some(Event::StreamPiece(p)) => open
+            .as_mut()
+            .expect("piece in a stream")
+            .extend_from_slice(p),
+        Some(Event::StreamEnd) => items.push(Item::Streamed(open.take().expect("end of a stream"))),
+        Some(Event::Skipped { len }) => items.push(Item::Skipped(len)),
+        None => {}
+    };
+    loop {
+        let missing = decoder.missing();
+        // At the end of the input only the spare path can deliver what is pending
+        // (`commit(0)`) and see the end of the stream.
+        if rest.is_empty() || rng.below(2) == 0 {
+            let spare = decoder.spare();
+            let want = spare.len();
+            let n = if want == 0 {
+                0
+            } else {
+                (1 + rng.below(want as u64) as usize).min(rest.len())
+            };
+            if want > 0 && n == 0 {
+                return Outcome {
+                    items,
+                    end: decoder.finish(),
+                };
+            }
+            spare[..n].copy_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            assert!(n as u64 <= missing || missing == 0, "spare past the frame");
+            match decoder.commit(n) {
+                Ok(step) => take(step.event, &mut items),
+                Err(e) => return Outcome { items, end: Err(e) },
+            }
+            idle = if n == 0 { idle + 1 } else { 0 };
+            assert!(idle <= 2, "no progress");
+        } else {
+            let n = 1 + rng.below(rest.len().min(3000) as u64) as usize;
+            let mut chunk = &rest[..n];
+            rest = &rest[n..];
+            while !chunk.is_empty() {
+                match decoder.decode(chunk) {
+                    Ok(step) => {
+                        assert!(step.consumed > 0 || step.event.is_some(), "no progress");
+                        chunk = &chunk[step.consumed..];
+                        take(step.event, &mut items);
+                    }
+                    Err(e) => return Outcome { items, end: Err(e) },
+                }
+            }
+        }
+    }
+}

@@ -8,8 +8,8 @@ use unstick::{
     LengthEncoder, LengthHeader, Oversize,
 };
 use unstick_tests::{
-    Item, Outcome, encode_stream, reference, run, run_all_fresh, run_fresh, run_spare,
-    run_spare_with, run_whole, split,
+    Item, Outcome, encode_stream, reference, run, run_all_fresh, run_fresh, run_mixed_with,
+    run_spare, run_spare_with, run_whole, split,
 };
 
 const WIDTHS: [HeaderWidth; 5] = [
@@ -99,6 +99,9 @@ proptest! {
         prop_assert_eq!(&run_whole(config, cap, &split(&stream, &sizes)), &outcome);
         if cap > 0 {
             prop_assert_eq!(&run_spare(config, cap, &stream, stream_cap as u64), &outcome);
+            let mut storage = vec![0u8; cap];
+            let mut decoder = LengthDecoder::new(config, &mut storage[..]).unwrap();
+            prop_assert_eq!(&run_mixed_with(&mut decoder, &stream, sizes.len() as u64), &outcome);
         }
     }
 
@@ -303,6 +306,13 @@ proptest! {
         prop_assert_eq!(&run_spare_with(&mut vec, &stream, seed), &expected);
         let mut array = LengthDecoder::new(config, [0u8; 256]).unwrap();
         prop_assert_eq!(&run_spare_with(&mut array, &stream, seed), &expected);
+        // Both paths on one decoder, as `FrameReader` drives it.
+        let mut vec = LengthDecoder::new(config, Vec::new()).unwrap();
+        prop_assert_eq!(&run_mixed_with(&mut vec, &stream, seed), &expected);
+        let mut heap = LengthDecoder::new(config, heapless::Vec::<u8, 256>::new()).unwrap();
+        prop_assert_eq!(&run_mixed_with(&mut heap, &stream, seed), &expected);
+        let mut array = LengthDecoder::new(config, [0u8; 256]).unwrap();
+        prop_assert_eq!(&run_mixed_with(&mut array, &stream, seed), &expected);
     }
 }
 
