@@ -71,7 +71,8 @@ fn read_into_spare<R: Read>(
 /// It reads in large chunks (64 KiB by default) and hands out frames as slices of its read
 /// buffer when they lie inside one read, copying only frames that straddle reads into a buffer
 /// that grows to the largest such frame (never beyond the limit) and is then reused: no
-/// allocation per frame in steady state.
+/// allocation per frame in steady state. The rest of a frame larger than the read buffer is
+/// read straight into that frame buffer, so large frames are copied once, as with `BufReader`.
 ///
 /// ```
 /// use unstick::{DecoderConfig, LengthEncoder};
