@@ -43,17 +43,17 @@ fn timed(send: impl FnOnce(TcpStream) + Send + 'static, recv: impl FnOnce(TcpStr
     elapsed
 }
 
-fn unstick_blocking(payload: usize) -> Duration {
+/// unstick's `FrameReader` receiving what a `FrameWriter` made by `writer` sends.
+fn unstick_frames<W: Write + 'static>(
+    payload: usize,
+    writer: fn(TcpStream) -> FrameWriter<W>,
+) -> Duration {
     let n = count(payload);
     let max = payload as u64;
     timed(
         move |tx| {
             let data = vec![7u8; payload];
-            // Small frames: a BufWriter batches them into large writes, like FramedWrite does.
-            let mut w = FrameWriter::new(
-                BufWriter::with_capacity(64 << 10, tx),
-                LengthEncoder::default(),
-            );
+            let mut w = writer(tx);
             for _ in 0..n {
                 w.write_frame(&data).unwrap();
             }
@@ -71,28 +71,20 @@ fn unstick_blocking(payload: usize) -> Duration {
     )
 }
 
+fn unstick_blocking(payload: usize) -> Duration {
+    // Small frames: a BufWriter batches them into large writes, like FramedWrite does.
+    unstick_frames(payload, |tx| {
+        FrameWriter::new(
+            BufWriter::with_capacity(64 << 10, tx),
+            LengthEncoder::default(),
+        )
+    })
+}
+
 fn unstick_coalescing(payload: usize) -> Duration {
-    let n = count(payload);
-    let max = payload as u64;
-    timed(
-        move |tx| {
-            let data = vec![7u8; payload];
-            let mut w = FrameWriter::with_capacity(tx, LengthEncoder::default(), 64 << 10);
-            for _ in 0..n {
-                w.write_frame(&data).unwrap();
-            }
-            w.flush().unwrap();
-        },
-        move |rx| {
-            let mut r = FrameReader::new(rx, DecoderConfig::new().max_frame_len(max));
-            let mut got = 0;
-            while let Some(f) = r.read_frame().unwrap() {
-                assert_eq!(f.len(), payload);
-                got += 1;
-            }
-            assert_eq!(got, n);
-        },
-    )
+    unstick_frames(payload, |tx| {
+        FrameWriter::with_capacity(tx, LengthEncoder::default(), 64 << 10)
+    })
 }
 
 fn bufreader_read_exact(payload: usize) -> Duration {
