@@ -28,7 +28,8 @@ pub(crate) mod sealed {
         /// exceeds the capacity. A growable buffer grows to `end`.
         /// Idempotent: bytes already there are kept, so asking twice never loses a read.
         fn space(&mut self, at: usize, end: usize) -> &mut [u8];
-        /// How far `space` reaches without allocating.
+        /// How far `space` reaches without growing: the bytes `stored` can return. A commit
+        /// never counts bytes past it, so a frame is never shorter than announced.
         fn room(&self) -> usize;
     }
 }
@@ -160,7 +161,8 @@ impl<const N: usize> sealed::Storage for heapless::Vec<u8, N> {
     }
     #[inline]
     fn room(&self) -> usize {
-        N
+        // What `space` initialized so far; past it, `stored` has nothing to return.
+        self.len()
     }
 }
 

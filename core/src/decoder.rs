@@ -152,6 +152,14 @@ pub struct Decoded<'a> {
 enum Failure {
     TooLarge(u64),
     Negative(i64),
+    /// The transport ended the stream here ([`LengthDecoder::end_stream`]).
+    TruncatedHeader {
+        have: u8,
+    },
+    TruncatedFrame {
+        len: u64,
+        missing: u64,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -542,10 +550,26 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     /// Takes `n` bytes that were read into [`spare`](Self::spare) and returns what they
     /// completed: a frame (always from the buffer: its bytes are also
     /// [`stored(len)`](Self::stored)), a stream event, a skip report, or no event yet.
-    /// `n` larger than `spare().len()` is clamped to it.
+    ///
+    /// `n` must not exceed the spare region: more than `spare().len()`, or bytes committed to a
+    /// growable buffer that `spare` never grew, is [`DecodeError::CommitPastSpare`] and changes
+    /// nothing, so a frame never comes out shorter than its header announced.
     pub fn commit(&mut self, n: usize) -> Result<Decoded<'_>, DecodeError> {
         let (at, end) = self.spare_range();
-        let n = n.min(end - at);
+        // Header bytes live in the state; buffer bytes count only where the buffer holds them.
+        let reach = match self.state {
+            State::Header { .. } => end,
+            _ => end.min(self.buf.room()),
+        };
+        let spare = reach.saturating_sub(at);
+        if n > spare && !self.is_failed() {
+            return Err(DecodeError::CommitPastSpare {
+                frame: self.frame,
+                offset: self.offset,
+                committed: n as u64,
+                spare: spare as u64,
+            });
+        }
         let w = self.config.header.len();
         match self.state {
             State::Header { have, bytes } => {
@@ -712,7 +736,11 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     /// Says whether the stream may end here: `Ok(())` on a frame boundary, otherwise the
     /// truncation (which frame, how many bytes missing) or the error the decoder failed with.
     ///
-    /// Call it when the transport reports end of stream. It does not change the decoder.
+    /// Call it when the transport reports end of stream. It does not change the decoder (see
+    /// [`end_stream`](Self::end_stream) for one that stays failed). It speaks about bytes: after
+    /// a streamed frame's last piece every byte has arrived, so it is `Ok` even while that
+    /// frame's [`Event::StreamEnd`] (which carries no bytes) is still to be taken; a decode loop
+    /// that runs until `event: None` always takes it, and `decode(&[])` hands it out.
     pub fn finish(&self) -> Result<(), DecodeError> {
         let (frame, offset) = (self.frame, self.offset);
         match self.state {
@@ -739,6 +767,29 @@ impl<B: FrameBuffer> LengthDecoder<B> {
             }
             State::Failed(failure) => Err(self.error(failure)),
         }
+    }
+
+    /// The transport reported end of stream: [`finish`](Self::finish), but a truncation also
+    /// fails the decoder, so every later call (`decode`, `commit`, `finish`) returns the same
+    /// error and a reader built on it never touches the transport again.
+    pub fn end_stream(&mut self) -> Result<(), DecodeError> {
+        let failure = match self.state {
+            State::Header { have: 0, .. } | State::StreamDone { .. } | State::Failed(_) => {
+                return self.finish();
+            }
+            State::Header { have, .. } => Failure::TruncatedHeader { have },
+            State::Buffering { len, filled } => Failure::TruncatedFrame {
+                len: len as u64,
+                missing: (len - filled) as u64,
+            },
+            State::Streaming { len, remaining } | State::Skipping { len, remaining } => {
+                Failure::TruncatedFrame {
+                    len,
+                    missing: remaining,
+                }
+            }
+        };
+        Err(self.fail(failure))
     }
 
     /// Forgets everything about the stream so far (a partial frame, a failure, the frame and
@@ -834,6 +885,18 @@ impl<B: FrameBuffer> LengthDecoder<B> {
                 frame,
                 offset,
                 value,
+            },
+            Failure::TruncatedHeader { have } => DecodeError::TruncatedHeader {
+                frame,
+                offset,
+                have,
+                width: self.config.header.len() as u8,
+            },
+            Failure::TruncatedFrame { len, missing } => DecodeError::TruncatedFrame {
+                frame,
+                offset,
+                len,
+                missing,
             },
         }
     }

@@ -102,7 +102,7 @@ macro_rules! read_ready {
             } else {
                 let n = $reader.read(spare)$(.$await)?.map_err(ReadError::Io)?;
                 if n == 0 {
-                    break match $decoder.finish() {
+                    break match $decoder.end_stream() {
                         Ok(()) => Ok(None),
                         Err(e) => Err(ReadError::Decode(e)),
                     };

@@ -7,7 +7,8 @@ use core::fmt;
 /// Every variant says which frame (counted from 0 since the decoder was created or reset)
 /// and at which stream offset that frame's header starts, so a log line points at the exact
 /// bytes. After an error the decoder stays failed and returns the same error until
-/// [`reset`](crate::LengthDecoder::reset).
+/// [`reset`](crate::LengthDecoder::reset), except [`CommitPastSpare`](Self::CommitPastSpare),
+/// a caller's mistake that changes nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -54,6 +55,19 @@ pub enum DecodeError {
         /// Payload bytes that never arrived.
         missing: u64,
     },
+    /// [`commit`](crate::LengthDecoder::commit) was given more bytes than the spare region it
+    /// could have been read into (call [`spare`](crate::LengthDecoder::spare) before reading).
+    /// Nothing changed: the decoder is not failed.
+    CommitPastSpare {
+        /// Index of the frame.
+        frame: u64,
+        /// Stream offset of the frame's header.
+        offset: u64,
+        /// The bytes `commit` was given.
+        committed: u64,
+        /// The bytes the spare region holds.
+        spare: u64,
+    },
 }
 
 impl DecodeError {
@@ -63,7 +77,8 @@ impl DecodeError {
             Self::FrameTooLarge { frame, .. }
             | Self::NegativeLength { frame, .. }
             | Self::TruncatedHeader { frame, .. }
-            | Self::TruncatedFrame { frame, .. } => frame,
+            | Self::TruncatedFrame { frame, .. }
+            | Self::CommitPastSpare { frame, .. } => frame,
         }
     }
 
@@ -73,7 +88,8 @@ impl DecodeError {
             Self::FrameTooLarge { offset, .. }
             | Self::NegativeLength { offset, .. }
             | Self::TruncatedHeader { offset, .. }
-            | Self::TruncatedFrame { offset, .. } => offset,
+            | Self::TruncatedFrame { offset, .. }
+            | Self::CommitPastSpare { offset, .. } => offset,
         }
     }
 }
@@ -115,6 +131,15 @@ impl fmt::Display for DecodeError {
             } => write!(
                 f,
                 "stream ended inside frame {frame} (header at byte {offset}): {missing} of its {len} bytes missing"
+            ),
+            Self::CommitPastSpare {
+                frame,
+                offset,
+                committed,
+                spare,
+            } => write!(
+                f,
+                "commit of {committed} bytes in frame {frame} (header at byte {offset}), but the spare region holds {spare}: read into spare() first"
             ),
         }
     }

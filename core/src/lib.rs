@@ -104,5 +104,5 @@ pub use header::{ByteOrder, HeaderBytes, HeaderWidth, LengthHeader, ParseHeaderE
 pub use json::{
     DEFAULT_MAX_BODY_LEN, DEFAULT_MAX_DEPTH, DEFAULT_MAX_HEADER_LEN, EncodedHeader, HeaderProblem,
     JsonDecoded, JsonEncodeError, JsonEvent, JsonHeader, JsonHeaderConfig, JsonHeaderDecoder,
-    JsonHeaderEncoder, JsonHeaderError, JsonSyntax,
+    JsonHeaderEncoder, JsonHeaderError, JsonSyntax, join_surrogate_escapes,
 };

@@ -103,7 +103,8 @@ impl Decoder for LengthCodec {
             .decode_all(src, |_| {})
             .map_err(decode_io_error)?;
         src.clear();
-        self.decoder.finish().map_err(decode_io_error)?;
+        // A truncation fails the decoder: every later call repeats it.
+        self.decoder.end_stream().map_err(decode_io_error)?;
         Ok(None)
     }
 }

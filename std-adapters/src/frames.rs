@@ -48,7 +48,7 @@ fn read_into_spare<R: Read>(
     let n = loop {
         match inner.read(decoder.spare()) {
             Ok(0) => {
-                return Err(match decoder.finish() {
+                return Err(match decoder.end_stream() {
                     Err(e) => decode_io_error(e),
                     Ok(()) => io::ErrorKind::UnexpectedEof.into(),
                 });
@@ -119,8 +119,17 @@ impl<R: Read> FrameReader<R> {
     /// which frame are missing; an over-limit or negative length is `InvalidData` (with
     /// [`unstick::Oversize::Skip`] over-limit frames are skipped and counted instead). The
     /// [`DecodeError`] is the source of both. `Interrupted` is retried. `WouldBlock` (from a
-    /// non-blocking socket) is returned with all state kept: call again when readable.
+    /// non-blocking socket) is returned with all state kept: call again when readable; so is
+    /// any other error of the wrapped reader.
+    ///
+    /// Framing errors are final: after one (`InvalidData`, or `UnexpectedEof` inside a frame)
+    /// every call returns the same error without reading the wrapped reader again.
     pub fn read_frame(&mut self) -> io::Result<Option<&[u8]>> {
+        if let Err(e) = self.decoder.finish()
+            && self.decoder.is_failed()
+        {
+            return Err(decode_io_error(e));
+        }
         let found = loop {
             let w = &mut self.window;
             // A rest of a frame larger than the read buffer is read straight into the
@@ -134,7 +143,7 @@ impl<R: Read> FrameReader<R> {
                 continue;
             }
             if w.is_empty() && w.fill()? == 0 {
-                return match self.decoder.finish() {
+                return match self.decoder.end_stream() {
                     Ok(()) => Ok(None),
                     Err(e) => Err(decode_io_error(e)),
                 };
@@ -207,16 +216,34 @@ impl<R: Read> FrameReader<R> {
 /// Header and payload go out in one vectored write: the payload is not copied and Nagle's
 /// algorithm does not send the header alone. [`with_capacity`](Self::with_capacity) adds a
 /// coalescing buffer for small frames (like `BufWriter`, but without a copy for frames larger
-/// than it): then call [`flush`](Self::flush) when a batch is done. On a non-blocking writer, a
-/// frame that hits `WouldBlock` part way is still accepted: its unwritten rest is kept and sent
-/// by [`flush`](Self::flush) or before the next frame.
+/// than it): then call [`flush`](Self::flush) when a batch is done.
+///
+/// **Accepted frames.** A frame is accepted when a call says so (`Ok` from
+/// [`write_frame`](Self::write_frame), the count from [`write_frames`](Self::write_frames)):
+/// it then goes on the wire exactly once, whole, in order, and must not be offered again. A
+/// call that fails accepted nothing of what it was given, so the caller retries the same
+/// frames (after `WouldBlock`: once the writer is writable). Once any byte of a frame reached
+/// the writer, the frame is accepted: if the writer then blocks or fails, the frame's unwritten
+/// rest is kept and written first by the next call or [`flush`](Self::flush), which reports the
+/// writer's error if it persists. Dropping the writer writes what is kept, ignoring errors
+/// (as `BufWriter` does); [`into_parts`](Self::into_parts) hands it over instead.
 #[derive(Debug)]
 pub struct FrameWriter<W: Write> {
-    inner: W,
+    /// Always `Some` outside [`into_parts`](Self::into_parts): the `Drop` flush needs it there.
+    inner: Option<W>,
     encoder: LengthEncoder,
     /// Accepted bytes not yet written: coalesced small frames, or the rest after `WouldBlock`.
     buf: Vec<u8>,
     capacity: usize,
+}
+
+/// How far one attempt to write a run of frames got.
+enum Sent {
+    /// All of them.
+    All,
+    /// `frames` were accepted (the first byte of each reached the writer; the rest of the last
+    /// one is kept), then the writer stopped with `error`.
+    Part { frames: usize, error: io::Error },
 }
 
 impl<W: Write> FrameWriter<W> {
@@ -231,73 +258,60 @@ impl<W: Write> FrameWriter<W> {
     /// what is gathered.
     pub fn with_capacity(inner: W, encoder: LengthEncoder, capacity: usize) -> Self {
         Self {
-            inner,
+            inner: Some(inner),
             encoder,
             buf: Vec::with_capacity(capacity),
             capacity,
         }
     }
 
+    fn writer(&mut self) -> &mut W {
+        self.inner
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("taken only by into_parts"))
+    }
+
     /// Sends (or, with a capacity, gathers) one frame.
     ///
-    /// `Ok` means the frame was accepted. If bytes accepted earlier cannot all be written
-    /// because the writer would block, this returns `WouldBlock` without accepting the frame.
-    /// A payload over the send limit is `InvalidInput` and nothing is written.
+    /// `Ok` means the frame was accepted (see the type's docs). An error means it was not:
+    /// `WouldBlock` when bytes accepted earlier, or this frame's first byte, cannot be written
+    /// yet; `InvalidInput` for a payload over the send limit (nothing is written).
     pub fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
         let header = self
             .encoder
             .header(payload.len())
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        self.write_encoded(&header, payload)
+        match self.send_encoded(&[header], &[payload]) {
+            Sent::All | Sent::Part { frames: 1.., .. } => Ok(()),
+            Sent::Part { error, .. } => Err(error),
+        }
     }
 
-    /// Gathers or sends a frame whose header is already encoded.
-    fn write_encoded(&mut self, header: &HeaderBytes, payload: &[u8]) -> io::Result<()> {
-        let need = header.len() + payload.len();
-        if self.buf.len() + need <= self.capacity {
-            self.buf.extend_from_slice(header);
-            self.buf.extend_from_slice(payload);
-            return Ok(());
-        }
-        if !self.buf.is_empty() {
-            self.write_buffered()?;
-        }
-        if need <= self.capacity {
-            self.buf.extend_from_slice(header);
-            self.buf.extend_from_slice(payload);
-            return Ok(());
-        }
-        let mut parts = [IoSlice::new(header), IoSlice::new(payload)];
-        self.send_or_keep(&mut parts)
-    }
-
-    /// Sends many frames; without a capacity, with as few vectored writes as the writer allows.
-    pub fn write_frames(&mut self, payloads: &[&[u8]]) -> io::Result<()> {
+    /// Sends (or gathers) many frames, without a capacity in as few vectored writes as the
+    /// writer allows, and returns how many were accepted: the first `n` of `payloads`.
+    ///
+    /// Like `Write::write`, a writer that blocks or fails part way makes this return the frames
+    /// accepted so far; offer `payloads[n..]` again (after `WouldBlock`: once writable). An
+    /// error means none was accepted. An empty batch is `Ok(0)`. A payload over the send limit
+    /// anywhere in the batch is `InvalidInput` and nothing of the batch is written.
+    pub fn write_frames(&mut self, payloads: &[&[u8]]) -> io::Result<usize> {
         let headers = payloads
             .iter()
             .map(|p| self.encoder.header(p.len()))
             .collect::<Result<Vec<HeaderBytes>, _>>()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        if self.capacity > 0 {
-            for (header, payload) in headers.iter().zip(payloads) {
-                self.write_encoded(header, payload)?;
-            }
-            return Ok(());
+        match self.send_encoded(&headers, payloads) {
+            Sent::All => Ok(payloads.len()),
+            Sent::Part { frames: 0, error } => Err(error),
+            Sent::Part { frames, .. } => Ok(frames),
         }
-        self.write_buffered()?;
-        let mut parts: Vec<IoSlice<'_>> = Vec::with_capacity(payloads.len() * 2);
-        for (header, payload) in headers.iter().zip(payloads) {
-            parts.push(IoSlice::new(header));
-            parts.push(IoSlice::new(payload));
-        }
-        self.send_or_keep(&mut parts)
     }
 
     /// Writes everything accepted so far, then flushes the wrapped writer. `WouldBlock` keeps
     /// the rest for the next call.
     pub fn flush(&mut self) -> io::Result<()> {
         self.write_buffered()?;
-        self.inner.flush()
+        self.writer().flush()
     }
 
     /// Whether accepted bytes are still waiting for the writer (register for writability).
@@ -305,15 +319,112 @@ impl<W: Write> FrameWriter<W> {
         !self.buf.is_empty()
     }
 
+    /// Gathers frames while they fit the capacity and writes the rest.
+    fn send_encoded(&mut self, headers: &[HeaderBytes], payloads: &[&[u8]]) -> Sent {
+        let mut accepted = 0;
+        let mut frames = headers.iter().zip(payloads).peekable();
+        while let Some((header, payload)) = frames.peek() {
+            let need = header.len() + payload.len();
+            if self.buf.len() + need <= self.capacity {
+                self.buf.extend_from_slice(header);
+                self.buf.extend_from_slice(payload);
+                accepted += 1;
+                frames.next();
+                continue;
+            }
+            if !self.buf.is_empty()
+                && let Err(error) = self.write_buffered()
+            {
+                return Sent::Part {
+                    frames: accepted,
+                    error,
+                };
+            }
+            if need <= self.capacity {
+                continue;
+            }
+            // Frames too large to gather, and whatever follows them, go out straight from the
+            // caller's payloads.
+            let rest: Vec<(&HeaderBytes, &&[u8])> = frames.collect();
+            return match self.send_direct(&rest) {
+                Sent::All => Sent::All,
+                Sent::Part { frames, error } => Sent::Part {
+                    frames: accepted + frames,
+                    error,
+                },
+            };
+        }
+        Sent::All
+    }
+
+    /// Writes frames with vectored writes. When the writer stops, the frames whose first byte
+    /// it took are accepted and the unwritten rest of the last of them is kept.
+    fn send_direct(&mut self, frames: &[(&HeaderBytes, &&[u8])]) -> Sent {
+        let mut parts: Vec<IoSlice<'_>> = Vec::with_capacity(frames.len() * 2);
+        for (header, payload) in frames {
+            parts.push(IoSlice::new(header));
+            parts.push(IoSlice::new(payload));
+        }
+        let total: usize = frames.iter().map(|(h, p)| h.len() + p.len()).sum();
+        let mut slices = &mut parts[..];
+        let mut written = 0usize;
+        IoSlice::advance_slices(&mut slices, 0);
+        let error = loop {
+            if slices.is_empty() {
+                return Sent::All;
+            }
+            let inner = self
+                .inner
+                .as_mut()
+                .unwrap_or_else(|| unreachable!("taken only by into_parts"));
+            match inner.write_vectored(slices) {
+                Ok(0) => break io::Error::from(io::ErrorKind::WriteZero),
+                Ok(n) => {
+                    // A writer claiming more than it was given is clamped, not trusted.
+                    let n = n.min(total - written);
+                    written += n;
+                    IoSlice::advance_slices(&mut slices, n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break e,
+            }
+        };
+        // Frames whose first byte went out; keep the rest of the last one.
+        let (mut start, mut accepted) = (0usize, 0usize);
+        for (header, payload) in frames {
+            if start >= written {
+                break;
+            }
+            let len = header.len() + payload.len();
+            let done = written - start;
+            if done < len {
+                let mut frame = Vec::with_capacity(len);
+                frame.extend_from_slice(header);
+                frame.extend_from_slice(payload);
+                self.buf.extend_from_slice(&frame[done..]);
+            }
+            start += len;
+            accepted += 1;
+        }
+        Sent::Part {
+            frames: accepted,
+            error,
+        }
+    }
+
     fn write_buffered(&mut self) -> io::Result<()> {
         let mut written = 0;
+        let inner = self
+            .inner
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("taken only by into_parts"));
         let result = loop {
             if written == self.buf.len() {
                 break Ok(());
             }
-            match self.inner.write(&self.buf[written..]) {
+            match inner.write(&self.buf[written..]) {
                 Ok(0) => break Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => written += n,
+                Ok(n) => written += n.min(self.buf.len() - written),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => break Err(e),
             }
@@ -326,40 +437,49 @@ impl<W: Write> FrameWriter<W> {
         result
     }
 
-    /// Writes `parts`; on `WouldBlock` keeps what is left and reports success.
-    fn send_or_keep(&mut self, parts: &mut [IoSlice<'_>]) -> io::Result<()> {
-        let mut parts = parts;
-        IoSlice::advance_slices(&mut parts, 0);
-        while !parts.is_empty() {
-            match self.inner.write_vectored(parts) {
-                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => IoSlice::advance_slices(&mut parts, n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    for part in parts.iter() {
-                        self.buf.extend_from_slice(part);
-                    }
-                    return Ok(());
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
-    }
-
     /// The wrapped writer.
     pub fn inner(&self) -> &W {
-        &self.inner
+        self.inner
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("taken only by into_parts"))
     }
 
     /// The wrapped writer, mutably. Writing to it directly desynchronizes the framing.
     pub fn inner_mut(&mut self) -> &mut W {
-        &mut self.inner
+        self.writer()
     }
 
-    /// Returns the wrapped writer; unwritten bytes are lost (flush first).
-    pub fn into_inner(self) -> W {
-        self.inner
+    /// Returns the wrapped writer and the accepted bytes not yet written to it, which belong
+    /// on the wire before anything else; nothing is written.
+    pub fn into_parts(mut self) -> (W, Vec<u8>) {
+        let buf = std::mem::take(&mut self.buf);
+        let inner = self
+            .inner
+            .take()
+            .unwrap_or_else(|| unreachable!("taken only here"));
+        (inner, buf)
+    }
+
+    /// Returns the wrapped writer after writing what it still owes (as [`flush`](Self::flush)
+    /// does, without flushing the writer itself). On an error, the writer and the unwritten
+    /// bytes come back with it: nothing is lost silently.
+    pub fn into_inner(mut self) -> Result<W, (io::Error, W, Vec<u8>)> {
+        match self.write_buffered() {
+            Ok(()) => Ok(self.into_parts().0),
+            Err(e) => {
+                let (inner, rest) = self.into_parts();
+                Err((e, inner, rest))
+            }
+        }
+    }
+}
+
+impl<W: Write> Drop for FrameWriter<W> {
+    /// Writes the accepted bytes still kept, ignoring errors, unless the thread is panicking.
+    fn drop(&mut self) {
+        if self.inner.is_some() && !self.buf.is_empty() && !std::thread::panicking() {
+            let _ = self.write_buffered();
+        }
     }
 }
 
@@ -376,9 +496,9 @@ mod tests {
             crate::write_frame(&mut expected, &LengthEncoder::default(), p).unwrap();
         }
         let mut w = FrameWriter::with_capacity(Vec::new(), LengthEncoder::default(), 16);
-        w.write_frames(&batch).unwrap();
+        assert_eq!(w.write_frames(&batch).unwrap(), 4);
         w.flush().unwrap();
-        assert_eq!(w.into_inner(), expected);
+        assert_eq!(w.into_inner().unwrap(), expected);
 
         // One payload over the send limit: nothing of the batch is written.
         let mut w =
@@ -386,6 +506,6 @@ mod tests {
         let err = w.write_frames(&batch).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         w.flush().unwrap();
-        assert!(w.into_inner().is_empty());
+        assert!(w.into_inner().unwrap().is_empty());
     }
 }

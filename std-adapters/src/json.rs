@@ -79,16 +79,19 @@ impl<R: Read> JsonFrameReader<R> {
     /// Whatever the previous frame's body left unread is read and discarded first. An end of
     /// stream inside a frame is `UnexpectedEof` saying what is missing; a refused header is
     /// `InvalidData`; both have the [`JsonHeaderError`] as source. `Interrupted` is retried;
-    /// `WouldBlock` is returned with all state kept, so the call can be repeated.
+    /// `WouldBlock` (and any other error of the wrapped reader) is returned with all state
+    /// kept, so the call can be repeated. Framing errors are final: after one, every call
+    /// (and every body read) returns the same error without reading the wrapped reader again.
     pub fn next_frame(&mut self) -> io::Result<Option<JsonFrame<'_, R>>> {
+        self.check_failed()?;
         while self.decoder.in_body() {
             self.discard_body()?;
         }
         loop {
             if self.window.is_empty() && self.window.fill()? == 0 {
-                return match self.decoder.finish() {
+                return match self.decoder.end_stream() {
                     Ok(()) => Ok(None),
-                    Err(_) => Err(self.eof_error()),
+                    Err(e) => Err(json_io_error(e)),
                 };
             }
             let w = &mut self.window;
@@ -120,11 +123,20 @@ impl<R: Read> JsonFrameReader<R> {
         Ok(())
     }
 
-    /// The error for an end of stream inside a frame: what `finish` says is missing.
-    fn eof_error(&self) -> io::Error {
-        match self.decoder.finish() {
+    /// The error for an end of stream inside a frame: what is missing. The decoder stays
+    /// failed with it.
+    fn eof_error(&mut self) -> io::Error {
+        match self.decoder.end_stream() {
             Err(e) => json_io_error(e),
             Ok(()) => io::ErrorKind::UnexpectedEof.into(),
+        }
+    }
+
+    /// The error the decoder failed with, again, without touching the wrapped reader.
+    fn check_failed(&self) -> io::Result<()> {
+        match self.decoder.finish() {
+            Err(e) if self.decoder.is_failed() => Err(json_io_error(e)),
+            _ => Ok(()),
         }
     }
 
@@ -167,9 +179,15 @@ impl<R: Read> JsonFrame<'_, R> {
         self.reader.decoder.body_remaining()
     }
 
-    /// The header deserialized with `serde_json` (escapes decoded, owned strings).
+    /// The header deserialized with `serde_json` (escapes decoded, owned strings). Every header
+    /// Python's `json.dumps` writes deserializes; a lone surrogate escape (Python writes one
+    /// for a file name that is not UTF-8) becomes U+FFFD, as a Rust string cannot hold it.
     pub fn header<T: DeserializeOwned>(&self) -> io::Result<T> {
-        serde_json::from_str(&self.reader.header)
+        let json = self.reader.header.as_bytes();
+        let mut joined = vec![0u8; json.len()];
+        let n = unstick::join_surrogate_escapes(json, &mut joined)
+            .unwrap_or_else(|| unreachable!("joining never lengthens the text"));
+        serde_json::from_slice(&joined[..n])
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
     }
 }
@@ -177,6 +195,7 @@ impl<R: Read> JsonFrame<'_, R> {
 impl<R: Read> Read for JsonFrame<'_, R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         let r = &mut *self.reader;
+        r.check_failed()?;
         if out.is_empty() || !r.decoder.in_body() {
             return Ok(0);
         }

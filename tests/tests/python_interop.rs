@@ -192,3 +192,73 @@ print(json.dumps(frames))
     );
     assert_eq!(frames[2]["header"]["total_size"], 0);
 }
+
+/// Headers as `json.dumps` writes them with its defaults (`ensure_ascii`: characters outside
+/// the BMP as surrogate pairs, lone surrogates for names that are not UTF-8), with every kind
+/// of value it writes. Each must deserialize on the core (into a struct that has the name
+/// field, and into one that ignores it) and through `unstick-std`, to the text Python meant.
+#[test]
+fn every_header_json_dumps_writes_deserializes() {
+    let program = r#"
+import json, sys
+names = ["😀.txt", "a😀b𝄞c.bin", "你好.txt", "plain", "\udcff\udcfe.bin", "x\ud83d", "tab\tquote\"back\\slash\u0001\u007f\u2028",
+         "\U0010ffff", "é" * 40]
+values = [None, True, False, 0, -1, 10**30, -10**30, 1.5, -0.0, 1e-07, 1e+100, 2.5e-300, "", [], {}, [1, [2, {"a": "\U0001F600"}]], {"k": {"k": [None]}}]
+out = []
+for i, name in enumerate(names):
+    header = {"filename": name, "total_size": i, "extra": values[i % len(values)], "also": values[(i + 5) % len(values)], "emoji_elsewhere": "\U0001F680"}
+    # What Python would read back, with lone surrogates as U+FFFD (a Rust string cannot hold them).
+    meant = name.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    out.append({"json": json.dumps(header), "name": meant, "total_size": i})
+sys.stdout.write(json.dumps(out, ensure_ascii=False))
+"#;
+    let cases: Vec<serde_json::Value> = serde_json::from_slice(&python(program, b"")).unwrap();
+    assert_eq!(cases.len(), 9);
+    #[derive(serde::Deserialize)]
+    struct WithName {
+        filename: heapless::String<128>,
+        total_size: u64,
+    }
+    #[derive(serde::Deserialize)]
+    struct SizeOnly {
+        total_size: u64,
+    }
+    let mut wire = Vec::new();
+    for case in &cases {
+        let json = case["json"].as_str().unwrap();
+        assert!(json.is_ascii(), "ensure_ascii output: {json}");
+        let meant = case["name"].as_str().unwrap();
+        let size = case["total_size"].as_u64().unwrap();
+        let mut stream = (json.len() as u32).to_be_bytes().to_vec();
+        stream.extend_from_slice(json.as_bytes());
+        stream.extend(std::iter::repeat_n(b'.', size as usize));
+        wire.extend_from_slice(&stream);
+
+        let mut buf = [0u8; 4096];
+        let mut decoder = JsonHeaderDecoder::new(JsonHeaderConfig::new(), &mut buf[..]).unwrap();
+        let step = decoder.decode(&stream).unwrap();
+        let Some(JsonEvent::Header(header)) = step.event else {
+            panic!("no header: {json}")
+        };
+        let mut scratch = [0u8; 1024];
+        let named: WithName = header
+            .deserialize_unescaped(&mut scratch)
+            .unwrap_or_else(|e| panic!("{e:?}: {json}"));
+        assert_eq!(named.filename.as_str(), meant, "{json}");
+        assert_eq!(named.total_size, size);
+        let mut scratch = [0u8; 1024];
+        let only: SizeOnly = header
+            .deserialize_unescaped(&mut scratch)
+            .unwrap_or_else(|e| panic!("{e:?}: {json}"));
+        assert_eq!(only.total_size, size);
+    }
+    // The std reader, whose headers go through serde_json.
+    let mut reader = JsonFrameReader::new(&wire[..], JsonHeaderConfig::new());
+    for case in &cases {
+        let frame = reader.next_frame().unwrap().unwrap();
+        let header: serde_json::Value = frame.header().unwrap();
+        assert_eq!(header["filename"], case["name"]);
+        assert_eq!(header["emoji_elsewhere"], "🚀");
+    }
+    assert!(reader.next_frame().unwrap().is_none());
+}

@@ -24,3 +24,333 @@ fn commit_keeps_bytes_read_into_growable_buffers() {
     check(LengthDecoder::new(config, heapless::Vec::<u8, 256>::new()).unwrap());
     check(LengthDecoder::new(config, [0u8; 256]).unwrap());
 }
+
+/// Review defect: on a `Vec` buffer, a header committed through `spare()`, then `commit(5)`
+/// without a `spare()` call, emitted `Frame([])` for an announced 5-byte frame. Committing
+/// past the spare region is now a typed error that changes nothing, for every buffer kind, and
+/// a frame always has its announced length.
+#[test]
+fn commit_without_spare_never_yields_a_short_frame() {
+    use unstick::DecodeError;
+    fn check<B: unstick::FrameBuffer>(mut decoder: LengthDecoder<B>, growable: bool) {
+        decoder.spare()[..4].copy_from_slice(&[0, 0, 0, 5]);
+        assert_eq!(decoder.commit(4).unwrap().event, None);
+        if growable {
+            // Nothing was grown for the payload: there is nowhere the 5 bytes could be.
+            assert_eq!(
+                decoder.commit(5),
+                Err(DecodeError::CommitPastSpare {
+                    frame: 0,
+                    offset: 0,
+                    committed: 5,
+                    spare: 0
+                })
+            );
+            assert!(!decoder.is_failed());
+        }
+        // More than the spare region is refused for every kind.
+        let spare = decoder.spare().len();
+        assert_eq!(spare, 5);
+        assert!(matches!(
+            decoder.commit(6),
+            Err(DecodeError::CommitPastSpare {
+                committed: 6,
+                spare: 5,
+                ..
+            })
+        ));
+        decoder.spare().copy_from_slice(b"hello");
+        match decoder.commit(5).unwrap().event {
+            Some(Event::Frame(f)) => assert_eq!(f, b"hello"),
+            other => panic!("{other:?}"),
+        }
+        decoder.finish().unwrap();
+    }
+    let config = DecoderConfig::new().max_frame_len(64);
+    check(LengthDecoder::new(config, Vec::new()).unwrap(), true);
+    check(
+        LengthDecoder::new(config, heapless::Vec::<u8, 64>::new()).unwrap(),
+        true,
+    );
+    check(LengthDecoder::new(config, [0u8; 64]).unwrap(), false);
+    let mut slice = [0u8; 64];
+    check(LengthDecoder::new(config, &mut slice[..]).unwrap(), false);
+
+    // Streaming (a small heapless buffer; a Vec holds any frame): a piece is never empty and
+    // never longer than what spare() grew.
+    let mut decoder = LengthDecoder::new(
+        DecoderConfig::new().max_frame_len(100).streaming(true),
+        heapless::Vec::<u8, 8>::new(),
+    )
+    .unwrap();
+    decoder.spare()[..4].copy_from_slice(&[0, 0, 0, 20]);
+    assert_eq!(
+        decoder.commit(4).unwrap().event,
+        Some(Event::StreamStart { len: 20 })
+    );
+    assert!(matches!(
+        decoder.commit(3),
+        Err(DecodeError::CommitPastSpare {
+            committed: 3,
+            spare: 0,
+            ..
+        })
+    ));
+}
+
+/// Review defect: a `FrameReader` whose decoder failed read the transport again, so a
+/// `WouldBlock` hid the error (an event loop then waits forever). After a framing error every
+/// call returns the same error without touching the transport, whatever the buffer size; the
+/// same holds after a truncated end of stream, and for the JSON reader and the eio helpers.
+#[test]
+fn a_failed_reader_repeats_its_error_without_reading() {
+    use std::io::{self, Read};
+    use unstick::{JsonHeaderConfig, LengthEncoder};
+    use unstick_std::{FrameReader, JsonFrameReader};
+
+    /// Gives `data`, then `WouldBlock` (or end of stream), counting reads after the data.
+    struct Then {
+        data: Vec<u8>,
+        at: usize,
+        eof: bool,
+        reads_after: usize,
+    }
+    impl Read for Then {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            if self.at == self.data.len() {
+                self.reads_after += 1;
+                return if self.eof {
+                    Ok(0)
+                } else {
+                    Err(io::ErrorKind::WouldBlock.into())
+                };
+            }
+            let n = out.len().min(self.data.len() - self.at);
+            out[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+    let then = |data: &[u8], eof| Then {
+        data: data.to_vec(),
+        at: 0,
+        eof,
+        reads_after: 0,
+    };
+
+    for buffer_len in [1, 2, 3, 4, 5, 64 * 1024] {
+        // Over the limit (the reviewer's case), then WouldBlock.
+        let mut r = FrameReader::with_buffer_len(
+            then(&[0, 0, 1, 0], false),
+            DecoderConfig::new().max_frame_len(16),
+            buffer_len,
+        );
+        let first = r.read_frame().unwrap_err();
+        assert_eq!(first.kind(), io::ErrorKind::InvalidData, "{buffer_len}");
+        for _ in 0..3 {
+            let again = r.read_frame().unwrap_err();
+            assert_eq!(again.kind(), io::ErrorKind::InvalidData);
+            assert_eq!(again.to_string(), first.to_string());
+        }
+        assert_eq!(r.inner().reads_after, 0, "buffer {buffer_len}");
+
+        // A stream that ends inside a frame: the truncation repeats, the transport is not read.
+        let mut wire = Vec::new();
+        unstick_std::write_frame(&mut wire, &LengthEncoder::default(), b"whole").unwrap();
+        wire.extend_from_slice(&[0, 0, 0, 9, b'x']);
+        let mut r =
+            FrameReader::with_buffer_len(then(&wire, true), DecoderConfig::new(), buffer_len);
+        assert_eq!(r.read_frame().unwrap(), Some(&b"whole"[..]));
+        let first = r.read_frame().unwrap_err();
+        assert_eq!(first.kind(), io::ErrorKind::UnexpectedEof);
+        let reads = r.inner().reads_after;
+        let again = r.read_frame().unwrap_err();
+        assert_eq!(again.to_string(), first.to_string());
+        assert_eq!(r.inner().reads_after, reads);
+
+        // The JSON reader: a refused header, then WouldBlock.
+        let header = br#"{"total_size": -1}"#;
+        let mut wire = (header.len() as u32).to_be_bytes().to_vec();
+        wire.extend_from_slice(header);
+        let mut r = JsonFrameReader::with_buffer_len(
+            then(&wire, false),
+            JsonHeaderConfig::new(),
+            buffer_len,
+        );
+        let first = r.next_frame().map(|_| ()).unwrap_err();
+        assert_eq!(first.kind(), io::ErrorKind::InvalidData);
+        let again = r.next_frame().map(|_| ()).unwrap_err();
+        assert_eq!(again.to_string(), first.to_string());
+        assert_eq!(r.inner().reads_after, 0);
+
+        // The JSON reader: a body cut short; the body read and next_frame repeat it.
+        let header = br#"{"total_size": 10}"#;
+        let mut wire = (header.len() as u32).to_be_bytes().to_vec();
+        wire.extend_from_slice(header);
+        wire.extend_from_slice(b"abc");
+        let mut r = JsonFrameReader::with_buffer_len(
+            then(&wire, true),
+            JsonHeaderConfig::new(),
+            buffer_len,
+        );
+        let mut frame = r.next_frame().unwrap().unwrap();
+        let mut body = Vec::new();
+        let first = frame.read_to_end(&mut body).unwrap_err();
+        assert_eq!(first.kind(), io::ErrorKind::UnexpectedEof);
+        let again = frame.read(&mut [0u8; 8]).unwrap_err();
+        assert_eq!(again.to_string(), first.to_string());
+        let reads = r.inner().reads_after;
+        let again = r.next_frame().map(|_| ()).unwrap_err();
+        assert_eq!(again.to_string(), first.to_string());
+        assert_eq!(r.inner().reads_after, reads);
+    }
+}
+
+/// The eio helpers: a truncated end of stream fails the decoder, so the next call repeats the
+/// error instead of reading the transport again.
+#[test]
+fn eio_repeats_a_truncation_without_reading() {
+    use unstick::eio::{self, ReadError};
+    struct Counting<'a> {
+        data: &'a [u8],
+        reads: usize,
+    }
+    impl embedded_io::ErrorType for Counting<'_> {
+        type Error = core::convert::Infallible;
+    }
+    impl embedded_io::Read for Counting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+            self.reads += 1;
+            let n = buf.len().min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+    let mut reader = Counting {
+        data: &[0, 0, 0, 9, 1, 2],
+        reads: 0,
+    };
+    let mut decoder =
+        LengthDecoder::new(DecoderConfig::new().max_frame_len(16), [0u8; 16]).unwrap();
+    let first = eio::read_frame(&mut reader, &mut decoder).unwrap_err();
+    assert!(matches!(
+        first,
+        ReadError::Decode(unstick::DecodeError::TruncatedFrame { missing: 7, .. })
+    ));
+    let reads = reader.reads;
+    let again = eio::read_frame(&mut reader, &mut decoder).unwrap_err();
+    assert_eq!(again, first);
+    assert_eq!(reader.reads, reads);
+    assert!(decoder.is_failed());
+}
+
+/// Review defect: `write_frames` on a coalescing writer returned `WouldBlock` after frame A was
+/// already accepted into its buffer; the caller retried the batch and the wire carried A, A, B.
+/// Now it returns how many frames it accepted, and a retry of the rest puts each frame on the
+/// wire exactly once, for every capacity and every place the writer may block.
+#[test]
+fn a_retried_batch_never_duplicates_a_frame() {
+    use std::io::{self, Write};
+    use unstick::LengthEncoder;
+    use unstick_std::FrameWriter;
+
+    /// Accepts at most `step` bytes per call and blocks on every call whose index is in `block`.
+    struct Blocky {
+        out: Vec<u8>,
+        step: usize,
+        calls: usize,
+        block: fn(usize) -> bool,
+    }
+    impl Write for Blocky {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.calls += 1;
+            if (self.block)(self.calls) {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let n = buf.len().min(self.step);
+            self.out.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let batch: [&[u8]; 4] = [
+        b"AAAAAAAAAA",
+        b"BBBBBBBBBB",
+        b"",
+        b"CCCCCCCCCCCCCCCCCCCCCCCCCCCCCC",
+    ];
+    let mut expected = Vec::new();
+    for p in batch {
+        unstick_std::write_frame(&mut expected, &LengthEncoder::default(), p).unwrap();
+    }
+    let blocks: [fn(usize) -> bool; 4] = [|c| c == 1, |c| c % 2 == 1, |c| c % 3 != 0, |c| c < 5];
+    for capacity in [0, 1, 14, 16, 28, 100] {
+        for step in [1, 3, 7, 1000] {
+            for block in blocks {
+                let w = Blocky {
+                    out: Vec::new(),
+                    step,
+                    calls: 0,
+                    block,
+                };
+                let mut w = FrameWriter::with_capacity(w, LengthEncoder::default(), capacity);
+                let mut rest = &batch[..];
+                let mut tries = 0;
+                while !rest.is_empty() {
+                    tries += 1;
+                    assert!(tries < 1000, "no progress");
+                    match w.write_frames(rest) {
+                        Ok(n) => {
+                            assert!(n >= 1 && n <= rest.len());
+                            rest = &rest[n..];
+                        }
+                        Err(e) => assert_eq!(e.kind(), io::ErrorKind::WouldBlock),
+                    }
+                }
+                while let Err(e) = w.flush() {
+                    assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+                    tries += 1;
+                    assert!(tries < 2000, "flush makes no progress");
+                }
+                let (inner, owed) = w.into_parts();
+                assert!(owed.is_empty());
+                assert_eq!(inner.out, expected, "capacity {capacity} step {step}");
+            }
+        }
+    }
+
+    // The reviewer's exact case: capacity 16, the writer blocks at once.
+    let w = Blocky {
+        out: Vec::new(),
+        step: 1000,
+        calls: 0,
+        block: |c| c == 1,
+    };
+    let mut w = FrameWriter::with_capacity(w, LengthEncoder::default(), 16);
+    let batch: [&[u8]; 2] = [b"AAAAAAAAAA", b"BBBBBBBBBB"];
+    assert_eq!(w.write_frames(&batch).unwrap(), 1);
+    assert_eq!(w.write_frames(&batch[1..]).unwrap(), 1);
+    w.flush().unwrap();
+    let mut expected = Vec::new();
+    for p in batch {
+        unstick_std::write_frame(&mut expected, &LengthEncoder::default(), p).unwrap();
+    }
+    assert_eq!(w.into_parts().0.out, expected);
+}
+
+/// Dropping a coalescing writer writes the frames it accepted (as `BufWriter` does).
+#[test]
+fn dropping_a_frame_writer_writes_what_it_accepted() {
+    use unstick::LengthEncoder;
+    use unstick_std::FrameWriter;
+    let mut wire = Vec::new();
+    {
+        let mut w = FrameWriter::with_capacity(&mut wire, LengthEncoder::default(), 64);
+        w.write_frame(b"kept").unwrap();
+    }
+    assert_eq!(wire, b"\0\0\0\x04kept");
+}

@@ -13,6 +13,9 @@
 mod count;
 mod error;
 mod scan;
+mod utf16;
+
+pub use utf16::join_surrogate_escapes;
 
 pub use error::{HeaderProblem, JsonEncodeError, JsonHeaderError, JsonSyntax};
 
@@ -185,14 +188,54 @@ impl<'a> JsonHeader<'a> {
     }
 
     /// Deserializes the header into `T` with serde-json-core, unescaping strings into
-    /// `scratch`. Unescaped strings cannot be borrowed from the header, so string fields with
-    /// escapes must be owned types such as `heapless::String<N>`; a `&str` field works only
-    /// for strings without escapes. `scratch` must hold the longest unescaped string.
-    pub fn deserialize_unescaped<T: serde::Deserialize<'a>>(
+    /// `scratch`.
+    ///
+    /// Every header Python's `json.dumps` writes with its defaults deserializes, including
+    /// characters outside the Basic Multilingual Plane, which it escapes as UTF-16 surrogate
+    /// pairs (`"😀"` is `"\ud83d\ude00"`). A lone surrogate (Python writes one for a file name
+    /// that is not UTF-8) becomes U+FFFD, as a Rust string cannot hold it. `NaN`, `Infinity`
+    /// and `-Infinity` (`allow_nan`) are not JSON and stay refused; integers beyond 64 bits
+    /// deserialize only into fields that ignore them.
+    ///
+    /// Unescaped strings cannot be borrowed from the header, so string fields with escapes must
+    /// be owned types such as `heapless::String<N>`; a `&str` field works for strings without
+    /// escapes. `scratch` must hold the longest unescaped string; a header with surrogate
+    /// escapes is first rewritten into `scratch` too, so it then needs the header's length on
+    /// top (twice the header's length always suffices). Too small a `scratch` is
+    /// [`EscapedStringIsTooLong`](serde_json_core::de::Error::EscapedStringIsTooLong).
+    ///
+    /// ```
+    /// use unstick::JsonHeaderConfig;
+    /// // What json.dumps({"filename": "😀.txt", "total_size": 0}) sends:
+    /// let json = br#"{"filename": "\ud83d\ude00.txt", "total_size": 0}"#;
+    /// # let mut stream = (json.len() as u32).to_be_bytes().to_vec();
+    /// # stream.extend_from_slice(json);
+    /// # let mut buf = [0u8; 128];
+    /// # let mut decoder = unstick::JsonHeaderDecoder::new(JsonHeaderConfig::new().max_header_len(128), &mut buf[..])?;
+    /// # let Some(unstick::JsonEvent::Header(header)) = decoder.decode(&stream)?.event else { panic!() };
+    /// #[derive(serde::Deserialize)]
+    /// struct Upload { filename: heapless::String<64> }
+    /// let mut scratch = [0u8; 128];
+    /// let upload: Upload = header.deserialize_unescaped(&mut scratch)?;
+    /// assert_eq!(upload.filename, "😀.txt");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn deserialize_unescaped<'s, T: serde::Deserialize<'s>>(
         &self,
-        scratch: &mut [u8],
-    ) -> Result<T, serde_json_core::de::Error> {
-        serde_json_core::from_str_escaped(self.json, scratch).map(|(value, _)| value)
+        scratch: &'s mut [u8],
+    ) -> Result<T, serde_json_core::de::Error>
+    where
+        'a: 's,
+    {
+        let json = self.json.as_bytes();
+        if !utf16::has_surrogate_escape(json) {
+            return serde_json_core::from_slice_escaped(json, scratch).map(|(value, _)| value);
+        }
+        let n = utf16::join_surrogate_escapes(json, scratch)
+            .ok_or(serde_json_core::de::Error::EscapedStringIsTooLong)?;
+        let (joined, unescape) = scratch.split_at_mut(n);
+        let joined: &'s [u8] = joined;
+        serde_json_core::from_slice_escaped(joined, unescape).map(|(value, _)| value)
     }
 }
 
@@ -426,7 +469,8 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
 
     /// Says whether the stream may end here: `Ok(())` between frames, otherwise what is
     /// missing (prefix, header or body bytes of which frame) or the error the decoder failed
-    /// with.
+    /// with. Like [`LengthDecoder::finish`] it speaks about bytes: after a body's last piece it
+    /// is `Ok` while [`JsonEvent::End`] is still to be taken (`decode(&[])` hands it out).
     pub fn finish(&self) -> Result<(), JsonHeaderError> {
         let (frame, offset) = (self.frame, self.offset);
         match self.phase {
@@ -449,6 +493,17 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
         }
     }
 
+    /// The transport reported end of stream: [`finish`](Self::finish), but a truncation also
+    /// fails the decoder, so every later call returns the same error and a reader built on it
+    /// never touches the transport again.
+    pub fn end_stream(&mut self) -> Result<(), JsonHeaderError> {
+        let end = self.finish();
+        if let Err(e) = end {
+            self.phase = Phase::Failed(e);
+        }
+        end
+    }
+
     /// Starts over on a new stream, keeping configuration and buffer.
     pub fn reset(&mut self) {
         self.headers.reset();
@@ -460,6 +515,11 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
     /// Whether the decoder sits between frames with nothing pending.
     pub fn is_idle(&self) -> bool {
         matches!(self.phase, Phase::Header) && self.headers.is_idle()
+    }
+
+    /// Whether the decoder has failed (see [`reset`](Self::reset)).
+    pub fn is_failed(&self) -> bool {
+        matches!(self.phase, Phase::Failed(_))
     }
 
     /// Whether a body is being delivered (between `Header` and `End`).
@@ -514,6 +574,13 @@ fn length_error(e: DecodeError, frame: u64, offset: u64) -> JsonHeaderError {
             offset,
             len,
             missing,
+        },
+        // The JSON decoder feeds its length decoder through `decode` only, never `commit`.
+        DecodeError::CommitPastSpare { .. } => JsonHeaderError::TruncatedLengthPrefix {
+            frame,
+            offset,
+            have: 0,
+            width: 0,
         },
     }
 }
