@@ -319,6 +319,12 @@ impl<W: Write> FrameWriter<W> {
         !self.buf.is_empty()
     }
 
+    /// How many accepted bytes are still waiting for the writer: at most the capacity plus
+    /// the rest of one frame a blocked write left.
+    pub fn pending(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Gathers frames while they fit the capacity and writes the rest.
     fn send_encoded(&mut self, headers: &[HeaderBytes], payloads: &[&[u8]]) -> Sent {
         let mut accepted = 0;

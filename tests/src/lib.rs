@@ -1,6 +1,7 @@
 //! Shared helpers for the test and benchmark suites: stream building, a chunked runner that
 //! checks the decoder's contract on every call, and a whole-buffer reference decoder.
 
+pub mod adapters_io;
 pub mod programs;
 
 use unstick::{
