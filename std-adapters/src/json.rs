@@ -26,6 +26,15 @@ pub(crate) fn json_io_error(e: JsonHeaderError) -> io::Error {
     io::Error::new(kind, e)
 }
 
+/// A JSON header deserialized with `serde_json`, lone surrogate escapes read as U+FFFD.
+pub(crate) fn parse_header<T: DeserializeOwned>(json: &str) -> serde_json::Result<T> {
+    let json = json.as_bytes();
+    let mut joined = vec![0u8; json.len()];
+    let n = unstick::join_surrogate_escapes(json, &mut joined)
+        .unwrap_or_else(|| unreachable!("joining never lengthens the text"));
+    serde_json::from_slice(&joined[..n])
+}
+
 /// Reads JSON-header frames from any `std::io::Read`.
 ///
 /// ```
@@ -183,12 +192,7 @@ impl<R: Read> JsonFrame<'_, R> {
     /// Python's `json.dumps` writes deserializes; a lone surrogate escape (Python writes one
     /// for a file name that is not UTF-8) becomes U+FFFD, as a Rust string cannot hold it.
     pub fn header<T: DeserializeOwned>(&self) -> io::Result<T> {
-        let json = self.reader.header.as_bytes();
-        let mut joined = vec![0u8; json.len()];
-        let n = unstick::join_surrogate_escapes(json, &mut joined)
-            .unwrap_or_else(|| unreachable!("joining never lengthens the text"));
-        serde_json::from_slice(&joined[..n])
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        parse_header(&self.reader.header).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
     }
 }
 

@@ -44,7 +44,7 @@ pub enum TransferError {
     Io(io::Error),
     /// The header is not a file header (`filename`, `total_size`, `hash`).
     BadHeader(serde_json::Error),
-    /// The filename is empty, absolute, `.`/`..`, or contains a path separator or NUL.
+    /// The filename is not a plain name (see [`is_safe_filename`]): refused before the body.
     UnsafeFilename(String),
     /// The `hash` is not 64 hex digits.
     BadHash(String),
@@ -94,14 +94,28 @@ impl From<io::Error> for TransferError {
     }
 }
 
-/// Whether `name` is a plain file name: one normal path component, no separators, no NUL.
+/// The longest file name accepted, in bytes: `NAME_MAX` of Linux and macOS file systems.
+/// Longer names are refused before the body is read, not after it arrived.
+pub const MAX_FILENAME_LEN: usize = 255;
+
+/// Whether `name` is a plain file name: one normal path component of at most
+/// [`MAX_FILENAME_LEN`] bytes, with no separators and no control characters (C0, DEL, C1) or
+/// bidirectional formatting characters, which could rewrite a log line or a terminal
+/// (`"a\nb"`) or disguise an extension (`"\u{202e}txt.exe"` shows as `exe.txt`).
 pub fn is_safe_filename(name: &str) -> bool {
     !name.is_empty()
-        && !name.contains(['/', '\\', '\0'])
+        && name.len() <= MAX_FILENAME_LEN
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(|c| c.is_control() || is_bidi_control(c))
         && matches!(
             Path::new(name).components().collect::<Vec<_>>()[..],
             [Component::Normal(c)] if c == name
         )
+}
+
+/// Unicode's bidirectional formatting characters (marks, embeddings, overrides, isolates).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 fn hex(digest: &[u8]) -> String {
@@ -200,8 +214,9 @@ where
     let Some(mut frame) = reader.next_frame()? else {
         return Ok(None);
     };
+    // Lone surrogates (a sender's name that is not UTF-8) become U+FFFD here.
     let header: FileHeader =
-        serde_json::from_str(frame.header_json()).map_err(TransferError::BadHeader)?;
+        crate::json::parse_header(frame.header_json()).map_err(TransferError::BadHeader)?;
     if !is_safe_filename(&header.filename) {
         return Err(TransferError::UnsafeFilename(header.filename));
     }
@@ -248,6 +263,10 @@ where
     let path = dir.join(&header.filename);
     temp.persist(&path)
         .map_err(|e| TransferError::Io(e.error))?;
+    // The rename is durable only once the directory is: else a crash could lose a file
+    // reported as received.
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
     Ok(Some(ReceivedFile { path, header }))
 }
 
@@ -273,7 +292,16 @@ mod tests {
 
     #[test]
     fn filename_safety() {
-        for ok in ["a.txt", "..a", "a..b", "名字.bin", ".hidden"] {
+        let longest = "é".repeat(127) + "x";
+        for ok in [
+            "a.txt",
+            "..a",
+            "a..b",
+            "名字.bin",
+            ".hidden",
+            "😀.txt",
+            &longest,
+        ] {
             assert!(is_safe_filename(ok), "{ok}");
         }
         for bad in [
@@ -286,6 +314,14 @@ mod tests {
             "a\\b",
             "x\0y",
             "./a",
+            "a\nb",
+            "bell\u{7}",
+            "del\u{7f}",
+            "c1\u{85}",
+            "\u{202e}txt.exe",
+            "\u{2066}a",
+            "\u{200f}",
+            &"x".repeat(256),
         ] {
             assert!(!is_safe_filename(bad), "{bad:?}");
         }

@@ -33,7 +33,9 @@ for line in text.splitlines():
     if current is None:
         continue
     c = call_re.search(line)
-    if c and c.group(3) != current:
+    # A call or tail call enters a function at its start. A branch into the middle of another
+    # function is padding or a literal pool after a return, decoded as an instruction.
+    if c and c.group(3) != current and c.group(4) is None:
         calls[current].add(c.group(3))
     elif indirect_re.search(line) and "bx\tlr" not in line and "bx lr" not in line:
         indirect.setdefault(current, []).append(line.strip())
@@ -66,6 +68,10 @@ for f in bad:
     print("reachable panic path: " + " <- ".join(path))
 ind = {f: v for f, v in indirect.items() if f in seen}
 for f, lines in ind.items():
-    print(f"indirect call in {f}: {lines[0]}")
+    path, g = [f], f
+    while g in parent:
+        g = parent[g]
+        path.append(g)
+    print(f"indirect call in {f}: {lines[0]}; reached by " + " <- ".join(path[1:]))
 print(f"decode paths: {len(roots)} roots, {len(seen)} reachable functions, {len(bad)} panic paths, {len(ind)} with indirect calls")
 sys.exit(1 if bad or ind else 0)

@@ -96,6 +96,9 @@ fn sample_files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
             (0..3_000_000u32).map(|i| (i * 31 % 251) as u8).collect(),
         ),
         ("空.txt".to_owned(), Vec::new()),
+        // Outside the BMP: Python's json.dumps escapes these as surrogate pairs.
+        ("😀 smile.txt".to_owned(), b"\xf0\x9f\x98\x80\n".to_vec()),
+        ("a😀b𝄞c.bin".to_owned(), vec![7u8; 70_000]),
     ];
     for (name, data) in &files {
         std::fs::write(dir.join(name), data).expect("write");

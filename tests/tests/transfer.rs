@@ -121,14 +121,29 @@ fn failed_transfers_leave_nothing_behind() {
         other => panic!("{other:?}"),
     }
 
-    // Unsafe names.
-    for name in ["../evil.txt", "/etc/passwd", "", "a/b", "..", "x\\y"] {
+    // Unsafe names: paths, control characters that rewrite the log line, bidirectional
+    // overrides that disguise an extension, and names longer than file systems allow. Each is
+    // refused from the header alone: the body here is cut short, and is never read.
+    let too_long = "n".repeat(256);
+    for name in [
+        "../evil.txt",
+        "/etc/passwd",
+        "",
+        "a/b",
+        "..",
+        "x\\y",
+        "a\nreceived fake.txt 3 sha256-ok",
+        "\u{202e}txt.exe",
+        "esc\u{1b}[2J",
+        &too_long,
+    ] {
         let evil = frame(
             serde_json::json!({"filename": name, "total_size": 3, "hash": HASH_OF_ABC}),
             b"abc",
         );
+        let header_only = &evil[..evil.len() - 3];
         assert!(
-            matches!(receive(&evil, dir.path()), Err(TransferError::UnsafeFilename(n)) if n == name),
+            matches!(receive(header_only, dir.path()), Err(TransferError::UnsafeFilename(n)) if n == name),
             "{name:?}"
         );
     }

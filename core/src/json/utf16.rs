@@ -41,7 +41,7 @@ pub fn join_surrogate_escapes(json: &[u8], out: &mut [u8]) -> Option<usize> {
     let mut written = 0;
     let mut put = |bytes: &[u8], written: &mut usize| -> Option<()> {
         let dst = out.get_mut(*written..*written + bytes.len())?;
-        dst.copy_from_slice(bytes);
+        crate::buffer::copy(dst, bytes);
         *written += bytes.len();
         Some(())
     };

@@ -148,3 +148,103 @@ fn pass(
     }
     deepest
 }
+
+/// Headers as Python's `json.dumps` writes them by default: characters outside the BMP as
+/// surrogate-pair escapes, a lone surrogate for a name that is not UTF-8. Each deserializes,
+/// into a struct with the name and into one that ignores it.
+pub fn python_escapes(checks: &mut Checks) {
+    /// (header, the name it carries)
+    const HEADERS: [(&[u8], &str); 3] = [
+        (
+            br#"{"filename": "\ud83d\ude00.txt", "total_size": 0, "tag": "\ud83d\ude80"}"#,
+            "😀.txt",
+        ),
+        (
+            br#"{"filename": "a\udcffb", "total_size": 0}"#,
+            "a\u{FFFD}b",
+        ),
+        (br#"{"filename": "\u4f60\u597d", "total_size": 0}"#, "你好"),
+    ];
+    for (header, name) in HEADERS {
+        let mut wire = [0u8; 128];
+        let mut b = Builder::new(&mut wire);
+        let built = b.put(&(header.len() as u32).to_be_bytes()) && b.put(header);
+        let len = b.bytes().len();
+        let mut buf = [0u8; HEADER_BUF];
+        let config = JsonHeaderConfig::new().max_header_len(HEADER_BUF as u64);
+        let Ok(mut d) = JsonHeaderDecoder::new(config, &mut buf[..]) else {
+            checks.check(false, "a JSON decoder");
+            return;
+        };
+        let Ok(JsonDecoded {
+            event: Some(JsonEvent::Header(h)),
+            ..
+        }) = d.decode(wire.get(..len).unwrap_or_default())
+        else {
+            checks.check(false, "a Python header decodes");
+            continue;
+        };
+        let mut scratch = [0u8; 192];
+        let named = h.deserialize_unescaped::<Named>(&mut scratch);
+        checks.check(
+            built && named.is_ok_and(|n| n.filename.as_str() == Some(name)),
+            "a Python header's name",
+        );
+        let mut scratch = [0u8; 192];
+        let sized = h.deserialize_unescaped::<SizeOnly>(&mut scratch);
+        checks.check(
+            sized.is_ok_and(|s| s.total_size == 0),
+            "a Python header, name ignored",
+        );
+    }
+}
+
+#[derive(Deserialize)]
+struct Named {
+    filename: Name,
+}
+
+#[derive(Deserialize)]
+struct SizeOnly {
+    total_size: u32,
+}
+
+/// An owned name of up to 32 bytes (no allocator here).
+struct Name {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl Name {
+    fn as_str(&self) -> Option<&str> {
+        core::str::from_utf8(self.bytes.get(..self.len)?).ok()
+    }
+}
+
+impl<'de> Deserialize<'de> for Name {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Name;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a name of at most 32 bytes")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Name, E> {
+                let mut name = Name {
+                    bytes: [0; 32],
+                    len: s.len(),
+                };
+                let dst = name
+                    .bytes
+                    .get_mut(..s.len())
+                    .ok_or_else(|| E::custom("name too long"))?;
+                // A loop, not copy_from_slice: no panic path in the image.
+                for (d, s) in dst.iter_mut().zip(s.as_bytes()) {
+                    *d = *s;
+                }
+                Ok(name)
+            }
+        }
+        d.deserialize_str(Visitor)
+    }
+}

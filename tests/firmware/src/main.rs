@@ -94,6 +94,8 @@ fn main() -> ! {
     length::run(&mut checks);
     #[cfg(feature = "json")]
     json::run(&mut checks);
+    #[cfg(feature = "json")]
+    json::python_escapes(&mut checks);
     #[cfg(not(feature = "decoder"))]
     baseline(&mut checks);
 
