@@ -518,29 +518,31 @@ fn json_frames(d: &mut Draw<'_>) {
         };
         let header: serde_json::Value = frame.header().expect("a header we wrote");
         assert_eq!(header["filename"], format!("{got}😀.bin"));
-        let read_whole = d.byte() % 4 != 0;
+        let read_whole = !d.byte().is_multiple_of(4);
         let mut body = Vec::new();
         let mut buf = vec![0u8; 1 + d.below(9000)];
-        while read_whole {
-            match frame.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => body.extend_from_slice(&buf[..n]),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    // Only refusals count: every read that gives bytes is progress.
-                    attempts += 1;
-                    assert!(attempts < MAX_ATTEMPTS, "body read makes no progress");
-                }
-                Err(e) => {
-                    assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof, "{e}");
-                    let again = frame.read(&mut buf).unwrap_err();
-                    assert_eq!(again.to_string(), e.to_string());
-                    assert!(sent.get(got).is_none_or(|b| b.starts_with(&body)));
-                    break 'frames;
+        if read_whole {
+            loop {
+                match frame.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => body.extend_from_slice(&buf[..n]),
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                        ) =>
+                    {
+                        // Only refusals count: every read that gives bytes is progress.
+                        attempts += 1;
+                        assert!(attempts < MAX_ATTEMPTS, "body read makes no progress");
+                    }
+                    Err(e) => {
+                        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof, "{e}");
+                        let again = frame.read(&mut buf).unwrap_err();
+                        assert_eq!(again.to_string(), e.to_string());
+                        assert!(sent.get(got).is_none_or(|b| b.starts_with(&body)));
+                        break 'frames;
+                    }
                 }
             }
         }

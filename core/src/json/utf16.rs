@@ -89,24 +89,32 @@ fn surrogate_at(json: &[u8], at: usize) -> Option<u32> {
 mod tests {
     use super::*;
 
-    fn join(json: &str) -> std::string::String {
+    fn join(json: &str) -> [u8; 256] {
         let mut out = [0u8; 256];
         let n = join_surrogate_escapes(json.as_bytes(), &mut out).unwrap();
-        std::string::String::from_utf8(out[..n].to_vec()).unwrap()
+        out[n..].fill(0);
+        out
+    }
+
+    fn text(out: &[u8; 256]) -> &str {
+        let end = out.iter().position(|&b| b == 0).unwrap_or(out.len());
+        core::str::from_utf8(&out[..end]).unwrap()
     }
 
     #[test]
     fn pairs_become_utf8_and_lone_halves_the_replacement_character() {
-        assert_eq!(join(r#"{"a":"\ud83d\ude00.txt"}"#), "{\"a\":\"😀.txt\"}");
-        assert_eq!(join(r#"{"a":"\uD83D\uDE00"}"#), "{\"a\":\"😀\"}");
-        assert_eq!(
-            join(r#"{"a":"\udcff-\ud800"}"#),
-            "{\"a\":\"\u{FFFD}-\u{FFFD}\"}"
-        );
-        // A low half first, then a high half with no low after it.
-        assert_eq!(join(r#""\ude00\ud83d""#), "\"\u{FFFD}\u{FFFD}\"");
-        // Escaped backslashes and other escapes are left alone.
-        assert_eq!(join(r#""\\ud83d\n\u00e9""#), r#""\\ud83d\n\u00e9""#);
+        let cases = [
+            (r#"{"a":"\ud83d\ude00.txt"}"#, "{\"a\":\"😀.txt\"}"),
+            (r#"{"a":"\uD83D\uDE00"}"#, "{\"a\":\"😀\"}"),
+            (r#"{"a":"\udcff-\ud800"}"#, "{\"a\":\"\u{FFFD}-\u{FFFD}\"}"),
+            // A low half first, then a high half with no low after it.
+            (r#""\ude00\ud83d""#, "\"\u{FFFD}\u{FFFD}\""),
+            // Escaped backslashes and other escapes are left alone.
+            (r#""\\ud83d\n\u00e9""#, r#""\\ud83d\n\u00e9""#),
+        ];
+        for (json, joined) in cases {
+            assert_eq!(text(&join(json)), joined, "{json}");
+        }
         assert!(has_surrogate_escape(br#""\ud83d""#));
         assert!(!has_surrogate_escape(br#""\\ud83d \u00e9""#));
     }
@@ -115,8 +123,9 @@ mod tests {
     fn a_short_output_is_none_never_a_panic() {
         let json = br#""\ud83d\ude00""#;
         for len in 0..json.len() {
-            let mut out = std::vec![0u8; len];
-            let fits = join_surrogate_escapes(json, &mut out).is_some();
+            let mut out = [0u8; 16];
+            let out = &mut out[..len];
+            let fits = join_surrogate_escapes(json, out).is_some();
             assert_eq!(fits, len >= 6, "len {len}");
         }
     }
