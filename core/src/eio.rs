@@ -100,7 +100,9 @@ macro_rules! read_ready {
             let n = if spare.is_empty() {
                 0
             } else {
-                let n = $reader.read(spare)$(.$await)?.map_err(ReadError::Io)?;
+                let room = spare.len();
+                // A reader claiming more than it was given is clamped, not trusted.
+                let n = $reader.read(spare)$(.$await)?.map_err(ReadError::Io)?.min(room);
                 if n == 0 {
                     break match $decoder.end_stream() {
                         Ok(()) => Ok(None),

@@ -46,7 +46,9 @@ fn read_into_spare<R: Read>(
     decoder: &mut LengthDecoder<Vec<u8>>,
 ) -> io::Result<Committed> {
     let n = loop {
-        match inner.read(decoder.spare()) {
+        let spare = decoder.spare();
+        let room = spare.len();
+        match inner.read(spare).map(|n| n.min(room)) {
             Ok(0) => {
                 return Err(match decoder.end_stream() {
                     Err(e) => decode_io_error(e),

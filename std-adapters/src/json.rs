@@ -217,7 +217,7 @@ impl<R: Read> Read for JsonFrame<'_, R> {
                         .len()
                         .min(usize::try_from(remaining).unwrap_or(usize::MAX));
                     let n = loop {
-                        match r.window.inner.read(&mut out[..want]) {
+                        match r.window.inner.read(&mut out[..want]).map(|n| n.min(want)) {
                             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                             other => break other?,
                         }

@@ -98,7 +98,8 @@ impl From<io::Error> for TransferError {
 /// Longer names are refused before the body is read, not after it arrived.
 pub const MAX_FILENAME_LEN: usize = 255;
 
-/// Whether `name` is a plain file name: one normal path component of at most
+/// Whether `name` is a plain file name (checked after lone surrogate escapes became U+FFFD, so
+/// two names that differ only there arrive as the same name): one normal path component of at most
 /// [`MAX_FILENAME_LEN`] bytes, with no separators and no control characters (C0, DEL, C1) or
 /// bidirectional formatting characters, which could rewrite a log line or a terminal
 /// (`"a\nb"`) or disguise an extension (`"\u{202e}txt.exe"` shows as `exe.txt`).

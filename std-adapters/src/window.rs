@@ -32,6 +32,8 @@ impl<R: Read> ReadWindow<R> {
         loop {
             match self.inner.read(&mut self.buf) {
                 Ok(n) => {
+                    // A reader claiming more than it was given is clamped, not trusted.
+                    let n = n.min(self.buf.len());
                     self.start = 0;
                     self.end = n;
                     return Ok(n);

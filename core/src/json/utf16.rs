@@ -54,7 +54,9 @@ pub fn join_surrogate_escapes(json: &[u8], out: &mut [u8]) -> Option<usize> {
         }
         let escape_len = if json.get(i + 1) == Some(&b'u') { 6 } else { 2 };
         let Some(high) = surrogate_at(json, i) else {
-            put(json.get(i..i + escape_len).unwrap_or(&[]), &mut written)?;
+            // A cut-off escape (invalid JSON) is copied as it is, never dropped.
+            let escape = json.get(i..i + escape_len).or(json.get(i..)).unwrap_or(&[]);
+            put(escape, &mut written)?;
             i += escape_len;
             continue;
         };
@@ -115,6 +117,9 @@ mod tests {
         for (json, joined) in cases {
             assert_eq!(text(&join(json)), joined, "{json}");
         }
+        // Invalid text stays invalid: cut-off escapes are copied, not dropped.
+        assert_eq!(text(&join(r#""a"\"#)), r#""a"\"#);
+        assert_eq!(text(&join(r#""x\u12"#)), r#""x\u12"#);
         assert!(has_surrogate_escape(br#""\ud83d""#));
         assert!(!has_surrogate_escape(br#""\\ud83d \u00e9""#));
     }
