@@ -21,7 +21,7 @@ use unstick::{
 };
 use unstick_std::{FrameReader, FrameWriter, JsonFrameReader, JsonFrameWriter, LengthCodec};
 
-use crate::{Item, reference};
+use crate::{Item, Outcome, reference};
 
 /// Calls before giving up on progress: far more than any script can block.
 const MAX_ATTEMPTS: usize = 100_000;
@@ -212,6 +212,35 @@ fn header(d: &mut Draw<'_>) -> LengthHeader {
     LengthHeader::new(width, order, d.byte() & 1 == 1)
 }
 
+/// Receive limits: a small or a 1 MiB maximum, over-limit frames refused or skipped.
+fn receive_config(d: &mut Draw<'_>, header: LengthHeader) -> DecoderConfig {
+    let max = match d.byte() % 3 {
+        0 => d.below(400) as u64,
+        _ => 1 << 20,
+    };
+    let oversize = if d.byte() & 1 == 0 {
+        Oversize::Reject
+    } else {
+        Oversize::Skip
+    };
+    DecoderConfig::new()
+        .header(header)
+        .max_frame_len(max)
+        .oversize(oversize)
+}
+
+/// The frames a reader hands out (skipped ones are not), in order.
+fn whole_frames(expect: &Outcome) -> Vec<&Vec<u8>> {
+    expect
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Frame(p) => Some(p),
+            _ => None,
+        })
+        .collect()
+}
+
 /// A payload length: mostly small, sometimes far larger than any buffer.
 fn payload_len(d: &mut Draw<'_>) -> usize {
     match d.byte() {
@@ -365,19 +394,7 @@ fn length_frames(d: &mut Draw<'_>) {
         }
         _ => {}
     }
-    let max = match d.byte() % 3 {
-        0 => d.below(400) as u64,
-        _ => 1 << 20,
-    };
-    let oversize = if d.byte() & 1 == 0 {
-        Oversize::Reject
-    } else {
-        Oversize::Skip
-    };
-    let config = DecoderConfig::new()
-        .header(header)
-        .max_frame_len(max)
-        .oversize(oversize);
+    let config = receive_config(d, header);
     let expect = reference(config, usize::MAX, &stream);
     let buffer_len = 1 + d.below(70_000);
     let transport = ScriptedReader {
@@ -386,14 +403,7 @@ fn length_frames(d: &mut Draw<'_>) {
         at: 0,
     };
     let mut reader = FrameReader::with_buffer_len(transport, config, buffer_len);
-    let frames: Vec<&Vec<u8>> = expect
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Frame(p) => Some(p),
-            _ => None,
-        })
-        .collect();
+    let frames = whole_frames(&expect);
     let mut got = 0;
     let mut attempts = 0;
     loop {
@@ -559,19 +569,7 @@ fn json_frames(d: &mut Draw<'_>) {
 /// `decode_eof` at the end.
 fn codec(d: &mut Draw<'_>) {
     let header = header(d);
-    let max = match d.byte() % 3 {
-        0 => d.below(400) as u64,
-        _ => 1 << 20,
-    };
-    let oversize = if d.byte() & 1 == 0 {
-        Oversize::Reject
-    } else {
-        Oversize::Skip
-    };
-    let config = DecoderConfig::new()
-        .header(header)
-        .max_frame_len(max)
-        .oversize(oversize);
+    let config = receive_config(d, header);
     let encoder = LengthEncoder::new(header);
     let mut codec = LengthCodec::new(config, encoder);
     let mut stream = BytesMut::new();
@@ -594,14 +592,7 @@ fn codec(d: &mut Draw<'_>) {
         stream.truncate(cut);
     }
     let expect = reference(config, usize::MAX, &stream);
-    let frames: Vec<&Vec<u8>> = expect
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Frame(p) => Some(p),
-            _ => None,
-        })
-        .collect();
+    let frames = whole_frames(&expect);
     let mut script = Script::draw(d, false);
     let mut src = BytesMut::new();
     let mut fed = 0;
