@@ -268,7 +268,12 @@ impl<W: Write> FrameWriter<W> {
     }
 
     fn writer(&mut self) -> &mut W {
-        self.inner
+        Self::writer_in(&mut self.inner)
+    }
+
+    /// The wrapped writer, borrowed apart from the buffer.
+    fn writer_in(inner: &mut Option<W>) -> &mut W {
+        inner
             .as_mut()
             .unwrap_or_else(|| unreachable!("taken only by into_parts"))
     }
@@ -329,35 +334,29 @@ impl<W: Write> FrameWriter<W> {
 
     /// Gathers frames while they fit the capacity and writes the rest.
     fn send_encoded(&mut self, headers: &[HeaderBytes], payloads: &[&[u8]]) -> Sent {
-        let mut accepted = 0;
-        let mut frames = headers.iter().zip(payloads).peekable();
-        while let Some((header, payload)) = frames.peek() {
+        let mut i = 0;
+        while let (Some(header), Some(payload)) = (headers.get(i), payloads.get(i)) {
             let need = header.len() + payload.len();
             if self.buf.len() + need <= self.capacity {
                 self.buf.extend_from_slice(header);
                 self.buf.extend_from_slice(payload);
-                accepted += 1;
-                frames.next();
+                i += 1;
                 continue;
             }
             if !self.buf.is_empty()
                 && let Err(error) = self.write_buffered()
             {
-                return Sent::Part {
-                    frames: accepted,
-                    error,
-                };
+                return Sent::Part { frames: i, error };
             }
             if need <= self.capacity {
                 continue;
             }
             // Frames too large to gather, and whatever follows them, go out straight from the
             // caller's payloads.
-            let rest: Vec<(&HeaderBytes, &&[u8])> = frames.collect();
-            return match self.send_direct(&rest) {
+            return match self.send_direct(&headers[i..], &payloads[i..]) {
                 Sent::All => Sent::All,
                 Sent::Part { frames, error } => Sent::Part {
-                    frames: accepted + frames,
+                    frames: i + frames,
                     error,
                 },
             };
@@ -367,24 +366,29 @@ impl<W: Write> FrameWriter<W> {
 
     /// Writes frames with vectored writes. When the writer stops, the frames whose first byte
     /// it took are accepted and the unwritten rest of the last of them is kept.
-    fn send_direct(&mut self, frames: &[(&HeaderBytes, &&[u8])]) -> Sent {
-        let mut parts: Vec<IoSlice<'_>> = Vec::with_capacity(frames.len() * 2);
-        for (header, payload) in frames {
-            parts.push(IoSlice::new(header));
-            parts.push(IoSlice::new(payload));
-        }
-        let total: usize = frames.iter().map(|(h, p)| h.len() + p.len()).sum();
-        let mut slices = &mut parts[..];
+    fn send_direct(&mut self, headers: &[HeaderBytes], payloads: &[&[u8]]) -> Sent {
+        // One frame (every `write_frame`) needs no allocation.
+        let (mut one, mut many);
+        let parts: &mut [IoSlice<'_>] = if let ([header], [payload]) = (headers, payloads) {
+            one = [IoSlice::new(header), IoSlice::new(payload)];
+            &mut one
+        } else {
+            many = headers
+                .iter()
+                .zip(payloads)
+                .flat_map(|(h, p)| [IoSlice::new(h), IoSlice::new(p)])
+                .collect::<Vec<_>>();
+            &mut many
+        };
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        let mut slices = parts;
         let mut written = 0usize;
         IoSlice::advance_slices(&mut slices, 0);
+        let inner = Self::writer_in(&mut self.inner);
         let error = loop {
             if slices.is_empty() {
                 return Sent::All;
             }
-            let inner = self
-                .inner
-                .as_mut()
-                .unwrap_or_else(|| unreachable!("taken only by into_parts"));
             match inner.write_vectored(slices) {
                 Ok(0) => break io::Error::from(io::ErrorKind::WriteZero),
                 Ok(n) => {
@@ -399,19 +403,18 @@ impl<W: Write> FrameWriter<W> {
         };
         // Frames whose first byte went out; keep the rest of the last one.
         let (mut start, mut accepted) = (0usize, 0usize);
-        for (header, payload) in frames {
+        for (header, payload) in headers.iter().zip(payloads) {
             if start >= written {
                 break;
             }
-            let len = header.len() + payload.len();
             let done = written - start;
-            if done < len {
-                let mut frame = Vec::with_capacity(len);
-                frame.extend_from_slice(header);
-                frame.extend_from_slice(payload);
-                self.buf.extend_from_slice(&frame[done..]);
+            if let Some(rest) = header.get(done..) {
+                self.buf.extend_from_slice(rest);
+                self.buf.extend_from_slice(payload);
+            } else if let Some(rest) = payload.get(done - header.len()..) {
+                self.buf.extend_from_slice(rest);
             }
-            start += len;
+            start += header.len() + payload.len();
             accepted += 1;
         }
         Sent::Part {
@@ -422,10 +425,7 @@ impl<W: Write> FrameWriter<W> {
 
     fn write_buffered(&mut self) -> io::Result<()> {
         let mut written = 0;
-        let inner = self
-            .inner
-            .as_mut()
-            .unwrap_or_else(|| unreachable!("taken only by into_parts"));
+        let inner = Self::writer_in(&mut self.inner);
         let result = loop {
             if written == self.buf.len() {
                 break Ok(());
