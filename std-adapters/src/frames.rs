@@ -288,6 +288,10 @@ impl<W: Write> FrameWriter<W> {
             .encoder
             .header(payload.len())
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        // The common case of a coalescing writer, kept short.
+        if self.gather(&header, payload) {
+            return Ok(());
+        }
         match self.send_encoded(&[header], &[payload]) {
             Sent::All | Sent::Part { frames: 1.., .. } => Ok(()),
             Sent::Part { error, .. } => Err(error),
@@ -332,17 +336,26 @@ impl<W: Write> FrameWriter<W> {
         self.buf.len()
     }
 
+    /// Appends a frame to the coalescing buffer if it fits there.
+    #[inline]
+    fn gather(&mut self, header: &HeaderBytes, payload: &[u8]) -> bool {
+        let fits = self.buf.len() + header.len() + payload.len() <= self.capacity;
+        if fits {
+            self.buf.extend_from_slice(header);
+            self.buf.extend_from_slice(payload);
+        }
+        fits
+    }
+
     /// Gathers frames while they fit the capacity and writes the rest.
     fn send_encoded(&mut self, headers: &[HeaderBytes], payloads: &[&[u8]]) -> Sent {
         let mut i = 0;
         while let (Some(header), Some(payload)) = (headers.get(i), payloads.get(i)) {
-            let need = header.len() + payload.len();
-            if self.buf.len() + need <= self.capacity {
-                self.buf.extend_from_slice(header);
-                self.buf.extend_from_slice(payload);
+            if self.gather(header, payload) {
                 i += 1;
                 continue;
             }
+            let need = header.len() + payload.len();
             if !self.buf.is_empty()
                 && let Err(error) = self.write_buffered()
             {
