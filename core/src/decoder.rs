@@ -742,30 +742,9 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     /// frame's [`Event::StreamEnd`] (which carries no bytes) is still to be taken; a decode loop
     /// that runs until `event: None` always takes it, and `decode(&[])` hands it out.
     pub fn finish(&self) -> Result<(), DecodeError> {
-        let (frame, offset) = (self.frame, self.offset);
-        match self.state {
-            State::Header { have: 0, .. } | State::StreamDone { .. } => Ok(()),
-            State::Header { have, .. } => Err(DecodeError::TruncatedHeader {
-                frame,
-                offset,
-                have,
-                width: self.config.header.len() as u8,
-            }),
-            State::Buffering { len, filled } => Err(DecodeError::TruncatedFrame {
-                frame,
-                offset,
-                len: len as u64,
-                missing: (len - filled) as u64,
-            }),
-            State::Streaming { len, remaining } | State::Skipping { len, remaining } => {
-                Err(DecodeError::TruncatedFrame {
-                    frame,
-                    offset,
-                    len,
-                    missing: remaining,
-                })
-            }
-            State::Failed(failure) => Err(self.error(failure)),
+        match (self.state, self.truncation()) {
+            (State::Failed(failure), _) | (_, Some(failure)) => Err(self.error(failure)),
+            _ => Ok(()),
         }
     }
 
@@ -773,23 +752,28 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     /// fails the decoder, so every later call (`decode`, `commit`, `finish`) returns the same
     /// error and a reader built on it never touches the transport again.
     pub fn end_stream(&mut self) -> Result<(), DecodeError> {
-        let failure = match self.state {
-            State::Header { have: 0, .. } | State::StreamDone { .. } | State::Failed(_) => {
-                return self.finish();
-            }
-            State::Header { have, .. } => Failure::TruncatedHeader { have },
-            State::Buffering { len, filled } => Failure::TruncatedFrame {
+        match self.truncation() {
+            Some(failure) => Err(self.fail(failure)),
+            None => self.finish(),
+        }
+    }
+
+    /// What is missing if the stream ends here: `None` on a frame boundary or once failed.
+    fn truncation(&self) -> Option<Failure> {
+        match self.state {
+            State::Header { have: 0, .. } | State::StreamDone { .. } | State::Failed(_) => None,
+            State::Header { have, .. } => Some(Failure::TruncatedHeader { have }),
+            State::Buffering { len, filled } => Some(Failure::TruncatedFrame {
                 len: len as u64,
                 missing: (len - filled) as u64,
-            },
+            }),
             State::Streaming { len, remaining } | State::Skipping { len, remaining } => {
-                Failure::TruncatedFrame {
+                Some(Failure::TruncatedFrame {
                     len,
                     missing: remaining,
-                }
+                })
             }
-        };
-        Err(self.fail(failure))
+        }
     }
 
     /// Forgets everything about the stream so far (a partial frame, a failure, the frame and
