@@ -10,7 +10,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use unstick::{DecoderConfig, Event, LengthDecoder, LengthEncoder, LengthHeader};
+use unstick::{Event, FrameFormat, LengthDecoder, LengthEncoder};
 
 /// xorshift64*: enough randomness to cut a stream, no dependency.
 struct Rng(u64);
@@ -50,10 +50,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         b"dir /s",
         &[b'x'; 40],
     ];
-    let encoder = LengthEncoder::new(LengthHeader::U32_BE);
+    // One format for both directions: struct.pack("!I", n), then the payload.
+    let format = FrameFormat::new().with_max_frame_len(256);
+    let encoder = LengthEncoder::new(format);
     let mut stream = Vec::new();
     for msg in messages {
-        stream.extend_from_slice(&encoder.header(msg.len())?);
+        stream.extend_from_slice(&encoder.prefix(msg.len())?);
         stream.extend_from_slice(msg);
     }
     println!(
@@ -77,7 +79,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mut buf = [0u8; 256];
-    let mut decoder = LengthDecoder::new(DecoderConfig::new().max_frame_len(256), &mut buf[..])?;
+    let mut decoder = LengthDecoder::new(format, &mut buf[..])?;
     let mut recovered = Vec::new();
     for (i, chunk) in chunks.iter().enumerate() {
         println!(
@@ -93,6 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             input = &input[step.consumed..];
             match step.event {
                 Some(Event::Frame(frame)) => {
+                    let frame = frame.payload;
                     let how = if range.contains(&frame.as_ptr()) || frame.is_empty() {
                         "zero-copy, inside this chunk"
                     } else {

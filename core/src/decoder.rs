@@ -2,112 +2,17 @@
 
 use crate::buffer::{FrameBuffer, copy};
 use crate::error::{ConfigError, DecodeError};
-use crate::header::{LengthHeader, RawLength};
+use crate::field::{LengthField, MAX_FIELD_LEN, Malformed, Read};
+use crate::format::{FrameFormat, Oversize};
 
-/// The maximum frame length a [`DecoderConfig`] starts with: 64 KiB.
-pub const DEFAULT_MAX_FRAME_LEN: u64 = 64 * 1024;
-
-/// What to do with a frame whose header announces more than the maximum frame length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Oversize {
-    /// Fail with [`DecodeError::FrameTooLarge`] and stay failed until
-    /// [`reset`](LengthDecoder::reset). The default.
-    #[default]
-    Reject,
-    /// Discard the frame's bytes as they arrive, report [`Event::Skipped`] once they are gone,
-    /// then carry on with the next frame (Netty's `discardingTooLongFrame`).
-    Skip,
-}
-
-/// How a [`LengthDecoder`] reads a stream. Build it with the `const` methods:
-///
-/// ```
-/// use unstick::{DecoderConfig, LengthHeader, Oversize};
-/// const PYTHON_PEER: DecoderConfig = DecoderConfig::new()
-///     .header(LengthHeader::I32_LE)
-///     .max_frame_len(1 << 20)
-///     .oversize(Oversize::Skip);
-/// assert_eq!(PYTHON_PEER.get_max_frame_len(), 1 << 20);
-/// ```
+/// A whole frame: its head and its payload, without the length field between them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct DecoderConfig {
-    max_frame_len: u64,
-    header: LengthHeader,
-    oversize: Oversize,
-    streaming: bool,
-}
-
-impl Default for DecoderConfig {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl DecoderConfig {
-    /// 4-byte big-endian unsigned header, [`DEFAULT_MAX_FRAME_LEN`], [`Oversize::Reject`],
-    /// no streaming.
-    pub const fn new() -> Self {
-        Self {
-            max_frame_len: DEFAULT_MAX_FRAME_LEN,
-            header: LengthHeader::U32_BE,
-            oversize: Oversize::Reject,
-            streaming: false,
-        }
-    }
-
-    /// Sets the length header format.
-    #[must_use]
-    pub const fn header(mut self, header: LengthHeader) -> Self {
-        self.header = header;
-        self
-    }
-
-    /// Sets the maximum frame length (payload bytes, header not counted). A header announcing
-    /// more is refused or skipped before a single payload byte is buffered.
-    #[must_use]
-    pub const fn max_frame_len(mut self, max: u64) -> Self {
-        self.max_frame_len = max;
-        self
-    }
-
-    /// Sets what happens to frames over the maximum length.
-    #[must_use]
-    pub const fn oversize(mut self, policy: Oversize) -> Self {
-        self.oversize = policy;
-        self
-    }
-
-    /// With streaming on, a frame longer than the buffer (but within the maximum) is not an
-    /// error: it is delivered as [`Event::StreamStart`], [`Event::StreamPiece`]s borrowed from the
-    /// input, and [`Event::StreamEnd`]. Frames that fit the buffer still arrive whole. This is how
-    /// a device with a 1 KiB buffer receives a 4 GiB frame.
-    #[must_use]
-    pub const fn streaming(mut self, on: bool) -> Self {
-        self.streaming = on;
-        self
-    }
-
-    /// The length header format.
-    pub const fn get_header(&self) -> LengthHeader {
-        self.header
-    }
-
-    /// The maximum frame length.
-    pub const fn get_max_frame_len(&self) -> u64 {
-        self.max_frame_len
-    }
-
-    /// The oversize policy.
-    pub const fn get_oversize(&self) -> Oversize {
-        self.oversize
-    }
-
-    /// Whether streaming is on.
-    pub const fn get_streaming(&self) -> bool {
-        self.streaming
-    }
+pub struct Frame<'a> {
+    /// The bytes before the length field ([`FrameFormat::head_len`] of them; none by default).
+    pub head: &'a [u8],
+    /// The bytes after the length field.
+    pub payload: &'a [u8],
 }
 
 /// Something the decoder found in the stream.
@@ -115,23 +20,27 @@ impl DecoderConfig {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[must_use]
 pub enum Event<'a> {
-    /// A whole frame's payload. Borrowed from the input chunk when the frame lay inside it
-    /// (zero-copy), otherwise from the decoder's buffer.
-    Frame(&'a [u8]),
+    /// A whole frame. Borrowed from the input chunk when the frame lay inside it (zero-copy),
+    /// otherwise from the decoder's buffer (the head may come from the buffer and the payload
+    /// from the input).
+    Frame(Frame<'a>),
     /// Streaming only: a frame longer than the buffer begins; `len` payload bytes follow as
     /// [`StreamPiece`](Event::StreamPiece)s.
     StreamStart {
+        /// The frame's head.
+        head: &'a [u8],
         /// The frame's payload length.
         len: u64,
     },
-    /// Streaming only: the next piece of the current frame, borrowed from the input (never
-    /// copied). Pieces are never empty.
+    /// Streaming only: the next piece of the current frame's payload, borrowed from the input
+    /// (never copied). Pieces are never empty.
     StreamPiece(&'a [u8]),
     /// Streaming only: the current frame's last piece has been delivered.
     StreamEnd,
-    /// With [`Oversize::Skip`]: an over-limit frame of `len` bytes was discarded in full.
+    /// With [`Oversize::Skip`]: an over-limit frame with a `len`-byte payload was discarded in
+    /// full.
     Skipped {
-        /// The discarded frame's announced length.
+        /// The discarded frame's payload length.
         len: u64,
     },
 }
@@ -151,9 +60,11 @@ pub struct Decoded<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Failure {
     TooLarge(u64),
-    Negative(i64),
+    Malformed(Malformed),
+    BelowAdjustment(u64),
+    Overflow,
     /// The transport ended the stream here ([`LengthDecoder::end_stream`]).
-    TruncatedHeader {
+    TruncatedPrefix {
         have: u8,
     },
     TruncatedFrame {
@@ -162,55 +73,116 @@ enum Failure {
     },
 }
 
+/// The largest payload a decoder handles: the top byte of a [`Span`] holds the prefix length.
+const SPAN_MAX: u64 = (1 << 56) - 1;
+
+/// A frame's payload length and its prefix (head and length field) length in one word, so the
+/// state stays 24 bytes: a varint's size is known only once it has been read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span(u64);
+
+impl Span {
+    /// `len <= SPAN_MAX` and `prefix <= MAX_PREFIX_LEN` (checked where a span is made).
+    #[inline(always)]
+    const fn new(len: u64, prefix: usize) -> Self {
+        Self((len & SPAN_MAX) | ((prefix as u64) << 56))
+    }
+    #[inline(always)]
+    const fn len(self) -> u64 {
+        self.0 & SPAN_MAX
+    }
+    /// Bytes the frame takes on the wire.
+    #[inline(always)]
+    const fn total(self) -> u64 {
+        self.len() + (self.0 >> 56)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    /// `have` bytes of the header are in `bytes`.
-    Header {
+    /// `have` bytes of the head are in the buffer. Every frame starts here.
+    Head {
         have: u8,
-        bytes: [u8; 8],
     },
-    /// A frame of `len <= capacity` bytes is being copied into the buffer.
+    /// The head is in the buffer; `have` bytes of the length field are in `bytes`.
+    Length {
+        have: u8,
+        bytes: [u8; MAX_FIELD_LEN],
+    },
+    /// A payload that fits the buffer is being copied into it after the head.
     Buffering {
-        len: usize,
+        span: Span,
         filled: usize,
     },
-    /// A frame longer than the buffer is passing through as pieces.
+    /// A payload longer than the buffer is passing through as pieces.
     Streaming {
-        len: u64,
+        span: Span,
         remaining: u64,
     },
     /// The last piece went out; [`Event::StreamEnd`] is next.
     StreamDone {
-        len: u64,
+        span: Span,
     },
-    /// An over-limit frame is being discarded.
+    /// An over-limit payload is being discarded.
     Skipping {
-        len: u64,
+        span: Span,
         remaining: u64,
     },
     Failed(Failure),
 }
 
-/// If a frame whose payload may be delivered whole (`len <= max_whole`) lies entirely at the
-/// start of `input`, its end (header plus payload bytes). Needs 8 input bytes to read any header
-/// width with one load; shorter inputs take the general path.
-#[inline(always)]
-fn whole_frame_end(header: LengthHeader, max_whole: u64, input: &[u8]) -> Option<usize> {
-    let bytes = input.first_chunk::<8>()?;
-    let RawLength::Len(len) = header.read(bytes) else {
-        return None;
-    };
-    let w = header.len();
-    // `input.len() >= 8 >= w`; `len` fits in the input, so it fits in a usize.
-    (len <= max_whole && len <= (input.len() - w) as u64).then(|| w + len as usize)
-}
-
-const FRESH_HEADER: State = State::Header {
+const FRESH: State = State::Head { have: 0 };
+const NO_LENGTH: State = State::Length {
     have: 0,
-    bytes: [0; 8],
+    bytes: [0; MAX_FIELD_LEN],
 };
 
-/// Reassembles length-prefixed frames from byte chunks split anywhere.
+/// What a complete length field leads to, before any payload byte.
+enum Start {
+    /// The payload is buffered, streamed or skipped next.
+    Payload,
+    /// A zero-length payload: the frame is complete.
+    Empty,
+    /// A streamed frame begins.
+    Stream(u64),
+}
+
+/// What counting bytes of a streamed or skipped payload completed.
+enum Passed {
+    Streamed,
+    Skipped(u64),
+    Pending,
+}
+
+/// Where [`LengthDecoder::spare`] points.
+enum Spare {
+    Field(usize, usize),
+    Buffer(usize, usize),
+}
+
+/// If a frame whose payload may be delivered whole (`len <= max_whole`) lies entirely at the
+/// start of `input`: where its payload starts and where the frame ends. A fixed-width field is
+/// read with one 8-byte load where the input has 8 bytes after the head.
+#[inline(always)]
+fn whole_frame(format: &FrameFormat, max_whole: u64, input: &[u8]) -> Option<(usize, usize)> {
+    let h = format.head_len();
+    let after_head = input.get(h..)?;
+    let field = format.length();
+    let (value, used) = match (field, after_head.first_chunk::<8>()) {
+        (LengthField::Fixed(int), Some(bytes)) => (int.read(bytes).ok()?, int.len()),
+        // A varint, or a short input's fixed field.
+        _ => match field.read(after_head, !format.non_minimal_lengths()) {
+            Read::Done(value, used) => (value, used),
+            _ => return None,
+        },
+    };
+    let len = format.payload_len(value)?;
+    let start = h + used;
+    // `start <= input.len()`; `len` fits in the input, so it fits in a usize.
+    (len <= max_whole && len <= (input.len() - start) as u64).then(|| (start, start + len as usize))
+}
+
+/// Reassembles frames from byte chunks split anywhere.
 ///
 /// Feed it whatever the transport produced, 1 byte or 1 MiB at a time, and call
 /// [`decode`](Self::decode) until it returns no event. It never does I/O, never allocates
@@ -218,10 +190,10 @@ const FRESH_HEADER: State = State::Header {
 /// panics.
 ///
 /// ```
-/// use unstick::{DecoderConfig, Event, LengthDecoder};
+/// use unstick::{Event, FrameFormat, LengthDecoder};
 ///
 /// let mut buf = [0u8; 64];
-/// let mut decoder = LengthDecoder::new(DecoderConfig::new().max_frame_len(64), &mut buf[..])?;
+/// let mut decoder = LengthDecoder::new(FrameFormat::new().with_max_frame_len(64), &mut buf[..])?;
 /// // "hi" and "there", glued and split in the wrong places, as TCP may deliver them.
 /// let chunks: [&[u8]; 3] = [b"\0\0\0\x02h", b"i\0\0\0\x05th", b"ere"];
 /// let mut frames = Vec::new();
@@ -231,7 +203,7 @@ const FRESH_HEADER: State = State::Header {
 ///         let step = decoder.decode(input)?;
 ///         input = &input[step.consumed..];
 ///         match step.event {
-///             Some(Event::Frame(frame)) => frames.push(frame.to_vec()),
+///             Some(Event::Frame(frame)) => frames.push(frame.payload.to_vec()),
 ///             Some(other) => unreachable!("no streaming or skipping configured: {other:?}"),
 ///             None => break,
 ///         }
@@ -243,34 +215,47 @@ const FRESH_HEADER: State = State::Header {
 /// ```
 #[derive(Debug, Clone)]
 pub struct LengthDecoder<B> {
-    config: DecoderConfig,
+    format: FrameFormat,
     /// Index of the frame being decoded.
     frame: u64,
-    /// Stream offset of that frame's header.
+    /// Stream offset of that frame's first byte.
     offset: u64,
     state: State,
     buf: B,
 }
 
 impl<B: FrameBuffer> LengthDecoder<B> {
-    /// A decoder with `config` that copies straddling frames into `buf`.
+    /// A decoder for `format` that copies straddling frames (head, then payload) into `buf`.
     ///
-    /// Without streaming, every frame up to the maximum length must fit the buffer, so a buffer
-    /// smaller than [`DecoderConfig::max_frame_len`] is refused here rather than at the first
-    /// large frame.
-    pub fn new(config: DecoderConfig, buf: B) -> Result<Self, ConfigError> {
+    /// The buffer holds a frame's head and payload. Without streaming, every frame up to the
+    /// maximum length must fit, so a buffer smaller than the head plus
+    /// [`FrameFormat::max_payload_len`] is refused here rather than at the first large frame;
+    /// with streaming it must still hold the head.
+    pub fn new(format: FrameFormat, buf: B) -> Result<Self, ConfigError> {
+        format.check()?;
         let capacity = buf.capacity();
-        if !config.streaming && (capacity as u64) < config.max_frame_len {
-            return Err(ConfigError::BufferSmallerThanLimit {
+        let head_len = format.head_len();
+        let room = capacity.checked_sub(head_len);
+        let short = match room {
+            None => true,
+            Some(room) => !format.streaming() && (room as u64) < format.max_payload_len(),
+        };
+        if short {
+            return Err(ConfigError::BufferTooSmall {
                 capacity,
-                max_frame_len: config.max_frame_len,
+                head_len,
+                max_frame_len: if format.streaming() {
+                    0
+                } else {
+                    format.max_payload_len()
+                },
             });
         }
         Ok(Self {
-            config,
+            format,
             frame: 0,
             offset: 0,
-            state: FRESH_HEADER,
+            state: FRESH,
             buf,
         })
     }
@@ -284,172 +269,239 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     /// After an error the decoder is failed: it returns the same error until
     /// [`reset`](Self::reset).
     #[inline]
-    pub fn decode<'f, 'd: 'f, 'i: 'f>(
-        &'d mut self,
-        input: &'i [u8],
-    ) -> Result<Decoded<'f>, DecodeError> {
-        // The common case, kept small enough to inline: a whole frame inside the input.
-        if let State::Header { have: 0, .. } = self.state
-            && let Some(end) = whole_frame_end(self.config.header, self.max_whole(), input)
-            && let Some(frame) = input.get(self.config.header.len()..end)
-        {
-            self.frame_done(end as u64);
+    pub fn decode<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
+        if let Some((consumed, event)) = self.next_whole(input) {
             return Ok(Decoded {
-                consumed: end,
-                event: Some(Event::Frame(frame)),
+                consumed,
+                event: Some(event),
             });
         }
         self.decode_slow(input)
     }
 
+    /// The common case, kept small enough to inline: on a frame boundary, a whole frame at the
+    /// start of the input, zero-copy. Its bytes and the event.
+    #[inline(always)]
+    fn next_whole<'i>(&mut self, input: &'i [u8]) -> Option<(usize, Event<'i>)> {
+        if !matches!(self.state, State::Head { have: 0 }) {
+            return None;
+        }
+        let (start, end) = whole_frame(&self.format, self.max_whole(), input)?;
+        let head = input.get(..self.format.head_len())?;
+        let payload = input.get(start..end)?;
+        self.frame_done(end as u64);
+        Some((end, Event::Frame(Frame { head, payload })))
+    }
+
     #[inline(never)]
-    fn decode_slow<'f, 'd: 'f, 'i: 'f>(
-        &'d mut self,
-        input: &'i [u8],
-    ) -> Result<Decoded<'f>, DecodeError> {
-        let header = self.config.header;
-        let w = header.len();
+    fn decode_slow<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
+        let h = self.format.head_len();
         let mut consumed = 0usize;
         loop {
             let rest = input.get(consumed..).unwrap_or(&[]);
             match self.state {
-                State::Header { have, mut bytes } => {
+                State::Head { have } => {
                     let have = usize::from(have);
-                    let take = (w - have).min(rest.len());
+                    let take = h.saturating_sub(have).min(rest.len());
+                    if let Some(src) = rest.get(..take) {
+                        self.buf.store_at(have, src);
+                    }
+                    consumed += take;
+                    if have + take < h {
+                        self.state = State::Head {
+                            have: (have + take) as u8,
+                        };
+                        return Ok(partial(consumed));
+                    }
+                    self.state = NO_LENGTH;
+                }
+                State::Length { have, mut bytes } => {
+                    let have = usize::from(have);
+                    let field = self.format.length();
+                    // A varint says where it ends only as it is read: take what it may hold.
+                    let take = field.max_len().saturating_sub(have).min(rest.len());
                     if let (Some(dst), Some(src)) =
                         (bytes.get_mut(have..have + take), rest.get(..take))
                     {
                         copy(dst, src);
                     }
-                    consumed += take;
-                    if have + take < w {
-                        self.state = State::Header {
-                            have: (have + take) as u8,
-                            bytes,
-                        };
-                        return Ok(Decoded {
-                            consumed,
-                            event: None,
-                        });
-                    }
-                    let len = match header.read(&bytes) {
-                        RawLength::Len(len) => len,
-                        RawLength::Negative(value) => {
-                            return Err(self.fail(Failure::Negative(value)));
+                    let seen = bytes.get(..have + take).unwrap_or(&[]);
+                    match field.read(seen, !self.format.non_minimal_lengths()) {
+                        Read::More => {
+                            self.state = State::Length {
+                                have: (have + take) as u8,
+                                bytes,
+                            };
+                            return Ok(partial(consumed + take));
                         }
-                    };
-                    if len > self.config.max_frame_len {
-                        match self.config.oversize {
-                            Oversize::Reject => return Err(self.fail(Failure::TooLarge(len))),
-                            Oversize::Skip => {
-                                self.state = State::Skipping {
-                                    len,
-                                    remaining: len,
-                                };
-                                continue;
+                        Read::Bad(bad) => return Err(self.fail(Failure::Malformed(bad))),
+                        Read::Done(value, used) => {
+                            consumed += used.saturating_sub(have);
+                            match self.start_payload(value, used)? {
+                                Start::Payload => {}
+                                Start::Empty => return Ok(self.buffered(consumed, 0)),
+                                Start::Stream(len) => {
+                                    return Ok(Decoded {
+                                        consumed,
+                                        event: Some(Event::StreamStart {
+                                            head: self.buf.stored(h),
+                                            len,
+                                        }),
+                                    });
+                                }
                             }
                         }
                     }
-                    if len <= self.buf.capacity() as u64 {
-                        // Fits the buffer, hence a usize.
-                        self.state = State::Buffering {
-                            len: len as usize,
-                            filled: 0,
-                        };
-                        continue;
-                    }
-                    self.state = State::Streaming {
-                        len,
-                        remaining: len,
-                    };
-                    return Ok(Decoded {
-                        consumed,
-                        event: Some(Event::StreamStart { len }),
-                    });
                 }
-                State::Buffering { len, filled } => {
-                    if filled == 0 {
-                        // The header straddled but the payload may lie inside this chunk.
-                        if let Some(frame) = rest.get(..len) {
-                            self.state = FRESH_HEADER;
-                            self.frame_done((w + len) as u64);
-                            return Ok(Decoded {
-                                consumed: consumed + len,
-                                event: Some(Event::Frame(frame)),
-                            });
-                        }
+                State::Buffering { span, filled } => {
+                    // Fits the buffer, hence a usize.
+                    let len = span.len() as usize;
+                    if filled == 0
+                        && let Some(payload) = rest.get(..len)
+                    {
+                        // The prefix straddled but the payload lies inside this chunk.
+                        self.state = FRESH;
+                        self.frame_done(span.total());
+                        return Ok(Decoded {
+                            consumed: consumed + len,
+                            event: Some(Event::Frame(Frame {
+                                head: self.buf.stored(h),
+                                payload,
+                            })),
+                        });
                     }
                     let take = (len - filled).min(rest.len());
                     if let Some(src) = rest.get(..take) {
-                        self.buf.store_at(filled, src);
+                        self.buf.store_at(h + filled, src);
                     }
-                    consumed += take;
-                    if filled + take < len {
-                        self.state = State::Buffering {
-                            len,
-                            filled: filled + take,
-                        };
-                        return Ok(Decoded {
-                            consumed,
-                            event: None,
-                        });
-                    }
-                    self.state = FRESH_HEADER;
-                    self.frame_done((w + len) as u64);
-                    return Ok(Decoded {
-                        consumed,
-                        event: Some(Event::Frame(self.buf.stored(len))),
-                    });
+                    return Ok(self.buffered(consumed + take, take));
                 }
-                State::Streaming { len, remaining } => {
+                State::Streaming { remaining, .. } | State::Skipping { remaining, .. } => {
                     if rest.is_empty() {
-                        return Ok(Decoded {
-                            consumed,
-                            event: None,
-                        });
+                        return Ok(partial(consumed));
                     }
-                    let take = remaining.min(rest.len() as u64);
-                    let remaining = remaining - take;
-                    self.state = if remaining == 0 {
-                        State::StreamDone { len }
-                    } else {
-                        State::Streaming { len, remaining }
-                    };
-                    // `take <= rest.len()`, so it fits a usize.
-                    let take = take as usize;
-                    return Ok(Decoded {
-                        consumed: consumed + take,
-                        event: Some(Event::StreamPiece(rest.get(..take).unwrap_or(&[]))),
-                    });
+                    // `min` with the input's length fits a usize.
+                    let take = remaining.min(rest.len() as u64) as usize;
+                    let piece = rest.get(..take).unwrap_or(&[]);
+                    consumed += take;
+                    match self.pass(take) {
+                        Passed::Streamed => {
+                            return Ok(Decoded {
+                                consumed,
+                                event: Some(Event::StreamPiece(piece)),
+                            });
+                        }
+                        Passed::Skipped(len) => {
+                            return Ok(Decoded {
+                                consumed,
+                                event: Some(Event::Skipped { len }),
+                            });
+                        }
+                        Passed::Pending => return Ok(partial(consumed)),
+                    }
                 }
-                State::StreamDone { len } => {
-                    self.state = FRESH_HEADER;
-                    self.frame_done((w as u64).wrapping_add(len));
+                State::StreamDone { span } => {
+                    self.state = FRESH;
+                    self.frame_done(span.total());
                     return Ok(Decoded {
                         consumed,
                         event: Some(Event::StreamEnd),
                     });
                 }
-                State::Skipping { len, remaining } => {
-                    let take = remaining.min(rest.len() as u64);
-                    let remaining = remaining - take;
-                    consumed += take as usize;
-                    if remaining > 0 {
-                        self.state = State::Skipping { len, remaining };
-                        return Ok(Decoded {
-                            consumed,
-                            event: None,
-                        });
-                    }
-                    self.state = FRESH_HEADER;
-                    self.frame_done((w as u64).wrapping_add(len));
-                    return Ok(Decoded {
-                        consumed,
-                        event: Some(Event::Skipped { len }),
-                    });
-                }
                 State::Failed(failure) => return Err(self.error(failure)),
             }
+        }
+    }
+
+    /// A complete length field of `used` bytes carrying `value`: checks it and sets up the
+    /// payload. Every check happens here, before a payload byte is buffered.
+    fn start_payload(&mut self, value: u64, used: usize) -> Result<Start, DecodeError> {
+        let h = self.format.head_len();
+        let Some(len) = self.format.payload_len(value) else {
+            let failure = if self.format.adjustment() < 0 {
+                Failure::BelowAdjustment(value)
+            } else {
+                Failure::Overflow
+            };
+            return Err(self.fail(failure));
+        };
+        let span = Span::new(len, h + used);
+        if len > self.format.max_frame_len() || len > SPAN_MAX {
+            if self.format.oversize() == Oversize::Reject || len > SPAN_MAX {
+                return Err(self.fail(Failure::TooLarge(len)));
+            }
+            self.state = State::Skipping {
+                span,
+                remaining: len,
+            };
+            return Ok(Start::Payload);
+        }
+        if len == 0 {
+            self.state = State::Buffering { span, filled: 0 };
+            return Ok(Start::Empty);
+        }
+        // The head is already in the buffer.
+        let room = self.buf.capacity().saturating_sub(h) as u64;
+        if len <= room {
+            self.state = State::Buffering { span, filled: 0 };
+            return Ok(Start::Payload);
+        }
+        self.state = State::Streaming {
+            span,
+            remaining: len,
+        };
+        Ok(Start::Stream(len))
+    }
+
+    /// `n` more payload bytes are in the buffer: the frame if that completes it.
+    fn buffered(&mut self, consumed: usize, n: usize) -> Decoded<'_> {
+        let State::Buffering { span, filled } = self.state else {
+            return partial(consumed);
+        };
+        let filled = filled + n;
+        // Fits the buffer, hence a usize.
+        let len = span.len() as usize;
+        if filled < len {
+            self.state = State::Buffering { span, filled };
+            return partial(consumed);
+        }
+        self.state = FRESH;
+        self.frame_done(span.total());
+        let h = self.format.head_len();
+        let (head, payload) = self
+            .buf
+            .stored(h + len)
+            .split_at_checked(h)
+            .unwrap_or((&[], &[]));
+        Decoded {
+            consumed,
+            event: Some(Event::Frame(Frame { head, payload })),
+        }
+    }
+
+    /// Counts `n` payload bytes of a streamed or skipped frame.
+    fn pass(&mut self, n: usize) -> Passed {
+        match self.state {
+            State::Streaming { span, remaining } => {
+                let remaining = remaining.saturating_sub(n as u64);
+                self.state = if remaining == 0 {
+                    State::StreamDone { span }
+                } else {
+                    State::Streaming { span, remaining }
+                };
+                Passed::Streamed
+            }
+            State::Skipping { span, remaining } => {
+                let remaining = remaining.saturating_sub(n as u64);
+                if remaining > 0 {
+                    self.state = State::Skipping { span, remaining };
+                    return Passed::Pending;
+                }
+                self.state = FRESH;
+                self.frame_done(span.total());
+                Passed::Skipped(span.len())
+            }
+            _ => Passed::Pending,
         }
     }
 
@@ -464,102 +516,112 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     /// skipped or streamed bytes) may be dropped by the caller. Do not mix with `decode` in the
     /// middle of a frame.
     #[inline]
-    pub fn decode_whole<'f, 'd: 'f, 'i: 'f>(
-        &'d mut self,
-        input: &'i [u8],
-    ) -> Result<Decoded<'f>, DecodeError> {
-        if let State::Header { have: 0, .. } = self.state {
-            let header = self.config.header;
-            if let Some(end) = whole_frame_end(header, self.max_whole(), input)
-                && let Some(frame) = input.get(header.len()..end)
-            {
-                self.frame_done(end as u64);
-                return Ok(Decoded {
-                    consumed: end,
-                    event: Some(Event::Frame(frame)),
-                });
-            }
-            let mut bytes = [0u8; 8];
-            let Some(head) = input.get(..header.len()) else {
-                return Ok(Decoded {
-                    consumed: 0,
-                    event: None,
-                });
+    pub fn decode_whole<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
+        if let Some((consumed, event)) = self.next_whole(input) {
+            return Ok(Decoded {
+                consumed,
+                event: Some(event),
+            });
+        }
+        if matches!(self.state, State::Head { have: 0 }) {
+            let h = self.format.head_len();
+            let field = self.format.length();
+            let Some(after_head) = input.get(h..) else {
+                return Ok(partial(0));
             };
-            if let Some(dst) = bytes.get_mut(..head.len()) {
-                copy(dst, head);
-            }
-            if let RawLength::Len(len) = header.read(&bytes)
-                && len <= self.max_whole()
-            {
-                let end = (header.len() as u64).saturating_add(len);
-                if end > input.len() as u64 {
-                    return Ok(Decoded {
-                        consumed: 0,
-                        event: None,
-                    });
+            match field.read(after_head, !self.format.non_minimal_lengths()) {
+                Read::More => return Ok(partial(0)),
+                // A whole frame that has not all arrived: wait for it without buffering.
+                Read::Done(value, _)
+                    if self
+                        .format
+                        .payload_len(value)
+                        .is_some_and(|len| len <= self.max_whole()) =>
+                {
+                    return Ok(partial(0));
                 }
+                // A frame that fails, skips or streams: the general path handles it without
+                // buffering a whole frame.
+                _ => {}
             }
         }
-        // A whole frame, or one that skips, streams or fails: the general path handles it
-        // without buffering a whole frame.
-        self.decode(input)
+        self.decode_slow(input)
     }
 
     /// Where the next bytes of the stream should be read to, for transports that read into a
-    /// buffer they are given (a UART driver, DMA, `embedded_io::Read`): the rest of the length
-    /// header, or the rest of a frame being buffered, or (when streaming or skipping) a region
-    /// of the buffer for the next piece. Read into it, then call [`commit`](Self::commit) with
-    /// the count. Frames are then never copied at all.
+    /// buffer they are given (a UART driver, DMA, `embedded_io::Read`): the rest of the head,
+    /// the next bytes of the length field (one at a time for LEB128 and MQTT varints, which say
+    /// where they end only as they are read, so no payload byte is read with them), the rest of
+    /// a frame being buffered, or (when streaming or skipping) a region of the buffer for the
+    /// next piece. Read into it, then call [`commit`](Self::commit) with the count. Frames are
+    /// then never copied at all.
     ///
     /// Empty when the next step needs no input (call `commit(0)`: a pending
-    /// [`Event::StreamEnd`], or the failure), or when streaming or skipping with a zero-size
-    /// buffer (use [`decode`](Self::decode) with your own buffer then). A growable `Vec` buffer
-    /// grows by at most 64 KiB past what it already holds per call, never by an announced
-    /// length; where it already has room (from earlier frames), the spare region reaches to the
-    /// end of the frame.
+    /// [`Event::StreamEnd`], or the failure), or when streaming or skipping with a buffer no
+    /// larger than the head (use [`decode`](Self::decode) with your own buffer then). A
+    /// growable `Vec` buffer grows by at most 64 KiB past what it already holds per call, never
+    /// by an announced length; where it already has room (from earlier frames), the spare
+    /// region reaches to the end of the frame.
     pub fn spare(&mut self) -> &mut [u8] {
-        let (at, end) = self.spare_range();
-        if let State::Header { bytes, .. } = &mut self.state {
-            return bytes.get_mut(at..end).unwrap_or(&mut []);
+        self.skip_empty_head();
+        match self.spare_range() {
+            Spare::Field(at, end) => match &mut self.state {
+                State::Length { bytes, .. } => bytes.get_mut(at..end).unwrap_or(&mut []),
+                _ => &mut [],
+            },
+            Spare::Buffer(at, end) => self.buf.space(at, end),
         }
-        self.buf.space(at, end)
     }
 
-    /// Where [`spare`](Self::spare) points: header bytes while reading a header, else the
-    /// buffer. A growable buffer grows by at most 64 KiB per read, never by an announced length.
-    fn spare_range(&self) -> (usize, usize) {
+    /// A format without a head starts each frame in the length field; `spare` and `commit`
+    /// need to know which region they speak about.
+    fn skip_empty_head(&mut self) {
+        if matches!(self.state, State::Head { have: 0 }) && self.format.head_len() == 0 {
+            self.state = NO_LENGTH;
+        }
+    }
+
+    fn spare_range(&self) -> Spare {
         const GROW_STEP: usize = 64 * 1024;
+        let h = self.format.head_len();
         match self.state {
-            State::Header { have, .. } => (usize::from(have), self.config.header.len()),
+            State::Head { have } => Spare::Buffer(usize::from(have), h),
+            State::Length { have, bytes } => {
+                let have = usize::from(have);
+                let seen = bytes.get(..have).unwrap_or(&[]);
+                Spare::Field(have, have + self.format.length().next_read(seen))
+            }
             // Up to the end of the frame where the buffer already has room; a growable buffer
             // grows by at most one step past that.
-            State::Buffering { len, filled } => (
-                filled,
-                len.min(filled.saturating_add(GROW_STEP).max(self.buf.room())),
-            ),
+            State::Buffering { span, filled } => {
+                let len = span.len() as usize;
+                let reach = filled
+                    .saturating_add(GROW_STEP)
+                    .max(self.buf.room().saturating_sub(h));
+                Spare::Buffer(h + filled, h + len.min(reach))
+            }
             State::Streaming { remaining, .. } | State::Skipping { remaining, .. } => {
                 let cap = self.buf.capacity().min(GROW_STEP) as u64;
                 // `min` with a usize capacity fits a usize.
-                (0, remaining.min(cap) as usize)
+                Spare::Buffer(0, remaining.min(cap) as usize)
             }
-            State::StreamDone { .. } | State::Failed(_) => (0, 0),
+            State::StreamDone { .. } | State::Failed(_) => Spare::Buffer(0, 0),
         }
     }
 
     /// Takes `n` bytes that were read into [`spare`](Self::spare) and returns what they
     /// completed: a frame (always from the buffer: its bytes are also
-    /// [`stored(len)`](Self::stored)), a stream event, a skip report, or no event yet.
+    /// [`stored`](Self::stored)), a stream event, a skip report, or no event yet.
     ///
     /// `n` must not exceed the spare region: more than `spare().len()`, or bytes committed to a
     /// growable buffer that `spare` never grew, is [`DecodeError::CommitPastSpare`] and changes
-    /// nothing, so a frame never comes out shorter than its header announced.
+    /// nothing, so a frame never comes out shorter than its length field announced.
     pub fn commit(&mut self, n: usize) -> Result<Decoded<'_>, DecodeError> {
-        let (at, end) = self.spare_range();
-        // Header bytes live in the state; buffer bytes count only where the buffer holds them.
-        let reach = match self.state {
-            State::Header { .. } => end,
-            _ => end.min(self.buf.room()),
+        self.skip_empty_head();
+        // Field bytes live in the state; buffer bytes count only where the buffer holds them.
+        let (at, reach) = match self.spare_range() {
+            Spare::Field(at, end) => (at, end),
+            Spare::Buffer(at, end) => (at, end.min(self.buf.room())),
         };
         let spare = reach.saturating_sub(at);
         if n > spare && !self.is_failed() {
@@ -570,95 +632,66 @@ impl<B: FrameBuffer> LengthDecoder<B> {
                 spare: spare as u64,
             });
         }
-        let w = self.config.header.len();
+        let h = self.format.head_len();
         match self.state {
-            State::Header { have, bytes } => {
+            State::Head { have } => {
                 let have = usize::from(have) + n;
-                if have < w {
-                    self.state = State::Header {
-                        have: have as u8,
-                        bytes,
-                    };
-                    return Ok(Decoded {
-                        consumed: n,
-                        event: None,
-                    });
-                }
-                // Re-enter through the general path with the complete header and no payload.
-                self.state = State::Header {
-                    have: (w - 1) as u8,
-                    bytes,
-                };
-                let last = bytes.get(w - 1..w).unwrap_or(&[]);
-                let mut last_byte = [0u8; 1];
-                copy(&mut last_byte, last);
-                let step = self.decode_slow(&last_byte)?;
-                let event = match step.event {
-                    // Zero-length frame: the slice points into `last_byte`; any empty slice will do.
-                    Some(Event::Frame(_)) => Some(Event::Frame(&[])),
-                    // StreamStart or Skipped carry no borrowed bytes.
-                    Some(Event::StreamStart { len }) => Some(Event::StreamStart { len }),
-                    Some(Event::Skipped { len }) => Some(Event::Skipped { len }),
-                    _ => None,
-                };
-                Ok(Decoded { consumed: n, event })
-            }
-            State::Buffering { len, filled } => {
-                let filled = filled + n;
-                if filled < len {
-                    self.state = State::Buffering { len, filled };
-                    return Ok(Decoded {
-                        consumed: n,
-                        event: None,
-                    });
-                }
-                self.state = FRESH_HEADER;
-                self.frame_done((w + len) as u64);
-                Ok(Decoded {
-                    consumed: n,
-                    event: Some(Event::Frame(self.buf.stored(len))),
-                })
-            }
-            State::Streaming { len, remaining } => {
-                if n == 0 {
-                    return Ok(Decoded {
-                        consumed: 0,
-                        event: None,
-                    });
-                }
-                let remaining = remaining - n as u64;
-                self.state = if remaining == 0 {
-                    State::StreamDone { len }
+                self.state = if have < h {
+                    State::Head { have: have as u8 }
                 } else {
-                    State::Streaming { len, remaining }
+                    NO_LENGTH
                 };
-                Ok(Decoded {
+                Ok(partial(n))
+            }
+            State::Length { have, bytes } => {
+                let have = usize::from(have) + n;
+                let seen = bytes.get(..have).unwrap_or(&[]);
+                match self
+                    .format
+                    .length()
+                    .read(seen, !self.format.non_minimal_lengths())
+                {
+                    Read::More => {
+                        self.state = State::Length {
+                            have: have as u8,
+                            bytes,
+                        };
+                        Ok(partial(n))
+                    }
+                    Read::Bad(bad) => Err(self.fail(Failure::Malformed(bad))),
+                    Read::Done(value, used) => match self.start_payload(value, used)? {
+                        Start::Payload => Ok(partial(n)),
+                        Start::Empty => Ok(self.buffered(n, 0)),
+                        Start::Stream(len) => Ok(Decoded {
+                            consumed: n,
+                            event: Some(Event::StreamStart {
+                                head: self.buf.stored(h),
+                                len,
+                            }),
+                        }),
+                    },
+                }
+            }
+            State::Buffering { .. } => Ok(self.buffered(n, n)),
+            State::Streaming { .. } | State::Skipping { .. } if n > 0 => match self.pass(n) {
+                Passed::Streamed => Ok(Decoded {
                     consumed: n,
                     event: Some(Event::StreamPiece(self.buf.stored(n))),
-                })
-            }
-            State::Skipping { len, remaining } => {
-                let remaining = remaining - n as u64;
-                if remaining > 0 {
-                    self.state = State::Skipping { len, remaining };
-                    return Ok(Decoded {
-                        consumed: n,
-                        event: None,
-                    });
-                }
-                self.state = FRESH_HEADER;
-                self.frame_done((w as u64).wrapping_add(len));
-                Ok(Decoded {
+                }),
+                Passed::Skipped(len) => Ok(Decoded {
                     consumed: n,
                     event: Some(Event::Skipped { len }),
-                })
-            }
+                }),
+                Passed::Pending => Ok(partial(n)),
+            },
+            State::Streaming { .. } | State::Skipping { .. } => Ok(partial(0)),
             State::StreamDone { .. } | State::Failed(_) => self.decode_slow(&[]),
         }
     }
 
-    /// The first `len` bytes of the buffer: after [`commit`](Self::commit) returned a frame or
-    /// a stream piece of `len` bytes, those bytes (until the next `spare` or `decode`).
+    /// The first `len` bytes of the buffer: after [`commit`](Self::commit) returned a stream
+    /// piece of `len` bytes, those bytes (until the next `spare` or `decode`). A buffered frame
+    /// is its head followed by its payload.
     pub fn stored(&self, len: usize) -> &[u8] {
         self.buf.stored(len)
     }
@@ -671,58 +704,12 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     where
         F: FnMut(Event<'_>),
     {
-        let header = self.config.header;
-        let w = header.len();
-        let max_whole = self.max_whole();
         let mut input = input;
         loop {
-            match self.state {
-                State::Header { have: 0, .. } => {
-                    // Whole frames back to back: counters stay in registers, config is read once.
-                    let (mut frames, mut bytes) = (0u64, 0u64);
-                    while let Some(end) = whole_frame_end(header, max_whole, input)
-                        && let Some((frame, rest)) = input.split_at_checked(end)
-                    {
-                        on_event(Event::Frame(frame.get(w..).unwrap_or(&[])));
-                        input = rest;
-                        frames += 1;
-                        bytes += end as u64;
-                    }
-                    self.frame = self.frame.wrapping_add(frames);
-                    self.offset = self.offset.wrapping_add(bytes);
-                    // A frame that starts here and ends in a later chunk: buffer what is here.
-                    if let Some(bytes) = input.first_chunk::<8>()
-                        && let RawLength::Len(len) = header.read(bytes)
-                        && len <= max_whole
-                    {
-                        // It did not fit in `input`, so `len` fits in a usize.
-                        let body = input.get(w..).unwrap_or(&[]);
-                        self.buf.store_at(0, body);
-                        self.state = State::Buffering {
-                            len: len as usize,
-                            filled: body.len(),
-                        };
-                        return Ok(());
-                    }
-                }
-                State::Buffering { len, filled } if filled > 0 => {
-                    let take = (len - filled).min(input.len());
-                    let (src, rest) = input.split_at_checked(take).unwrap_or((input, &[]));
-                    self.buf.store_at(filled, src);
-                    if filled + take < len {
-                        self.state = State::Buffering {
-                            len,
-                            filled: filled + take,
-                        };
-                        return Ok(());
-                    }
-                    self.state = FRESH_HEADER;
-                    self.frame_done((w + len) as u64);
-                    on_event(Event::Frame(self.buf.stored(len)));
-                    input = rest;
-                    continue;
-                }
-                _ => {}
+            // Whole frames back to back, without leaving the loop.
+            while let Some((consumed, event)) = self.next_whole(input) {
+                on_event(event);
+                input = input.get(consumed..).unwrap_or(&[]);
             }
             let step = self.decode_slow(input)?;
             input = input.get(step.consumed..).unwrap_or(&[]);
@@ -760,16 +747,21 @@ impl<B: FrameBuffer> LengthDecoder<B> {
 
     /// What is missing if the stream ends here: `None` on a frame boundary or once failed.
     fn truncation(&self) -> Option<Failure> {
+        let h = self.format.head_len();
         match self.state {
-            State::Header { have: 0, .. } | State::StreamDone { .. } | State::Failed(_) => None,
-            State::Header { have, .. } => Some(Failure::TruncatedHeader { have }),
-            State::Buffering { len, filled } => Some(Failure::TruncatedFrame {
-                len: len as u64,
-                missing: (len - filled) as u64,
+            State::Head { have: 0 } | State::StreamDone { .. } | State::Failed(_) => None,
+            State::Length { have: 0, .. } if h == 0 => None,
+            State::Head { have } => Some(Failure::TruncatedPrefix { have }),
+            State::Length { have, .. } => Some(Failure::TruncatedPrefix {
+                have: (h + usize::from(have)) as u8,
             }),
-            State::Streaming { len, remaining } | State::Skipping { len, remaining } => {
+            State::Buffering { span, filled } => Some(Failure::TruncatedFrame {
+                len: span.len(),
+                missing: span.len() - filled as u64,
+            }),
+            State::Streaming { span, remaining } | State::Skipping { span, remaining } => {
                 Some(Failure::TruncatedFrame {
-                    len,
+                    len: span.len(),
                     missing: remaining,
                 })
             }
@@ -777,32 +769,45 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     }
 
     /// Forgets everything about the stream so far (a partial frame, a failure, the frame and
-    /// byte counters) and starts over, keeping the configuration and the buffer.
+    /// byte counters) and starts over, keeping the format and the buffer.
     pub fn reset(&mut self) {
-        self.state = FRESH_HEADER;
+        self.state = FRESH;
         self.frame = 0;
         self.offset = 0;
     }
 
-    /// How many more bytes the frame in progress needs: the rest of its header while one is
-    /// being read, else the rest of its payload (buffered, streamed or skipped). 0 on a frame
-    /// boundary, after the last streamed piece, and once failed.
+    /// How many more bytes the frame in progress needs at least: the rest of its head and
+    /// length field while those are read (a varint counts as one more byte until it ends),
+    /// else the rest of its payload (buffered, streamed or skipped). 0 on a frame boundary,
+    /// after the last streamed piece, and once failed.
     ///
     /// A reader with its own buffer can use it to read a large rest straight into
     /// [`spare`](Self::spare) instead of copying it through that buffer.
     pub fn missing(&self) -> u64 {
-        let width = self.config.header.len() as u64;
-        match self.state {
-            State::Header { have: 0, .. } | State::StreamDone { .. } | State::Failed(_) => 0,
-            State::Header { have, .. } => width.saturating_sub(u64::from(have)),
-            State::Buffering { len, filled } => len.saturating_sub(filled) as u64,
-            State::Streaming { remaining, .. } | State::Skipping { remaining, .. } => remaining,
-        }
+        let h = self.format.head_len();
+        let field = self.format.length();
+        let missing = match self.state {
+            State::Head { have: 0 } | State::StreamDone { .. } | State::Failed(_) => 0,
+            State::Length { have: 0, .. } if h == 0 => 0,
+            State::Head { have } => h - usize::from(have) + field.next_read(&[]),
+            State::Length { have, bytes } => {
+                field.next_read(bytes.get(..usize::from(have)).unwrap_or(&[]))
+            }
+            State::Buffering { span, filled } => return span.len() - filled as u64,
+            State::Streaming { remaining, .. } | State::Skipping { remaining, .. } => {
+                return remaining;
+            }
+        };
+        missing as u64
     }
 
     /// Whether the decoder sits on a frame boundary with nothing pending.
     pub fn is_idle(&self) -> bool {
-        matches!(self.state, State::Header { have: 0, .. })
+        match self.state {
+            State::Head { have: 0 } => true,
+            State::Length { have: 0, .. } => self.format.head_len() == 0,
+            _ => false,
+        }
     }
 
     /// Whether the decoder has failed (see [`reset`](Self::reset)).
@@ -816,18 +821,18 @@ impl<B: FrameBuffer> LengthDecoder<B> {
         self.frame
     }
 
-    /// Stream offset of the current frame's header: bytes of completed frames so far.
+    /// Stream offset of the current frame's first byte: bytes of completed frames so far.
     pub fn offset(&self) -> u64 {
         self.offset
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &DecoderConfig {
-        &self.config
+    /// The format.
+    pub fn format(&self) -> &FrameFormat {
+        &self.format
     }
 
-    /// The buffer. After an [`Event::Frame`] that was not zero-copy, its first `len` bytes are
-    /// that frame, until the next [`decode`](Self::decode).
+    /// The buffer. After an [`Event::Frame`] that was not zero-copy, it starts with that frame's
+    /// head and payload, until the next [`decode`](Self::decode).
     pub fn buffer(&self) -> &B {
         &self.buf
     }
@@ -837,10 +842,11 @@ impl<B: FrameBuffer> LengthDecoder<B> {
         self.buf
     }
 
-    /// Frames up to this length are delivered whole; longer ones stream, skip or fail.
+    /// Payloads up to this length are delivered whole; longer ones stream, skip or fail.
     #[inline(always)]
     fn max_whole(&self) -> u64 {
-        self.config.max_frame_len.min(self.buf.capacity() as u64)
+        let room = self.buf.capacity().saturating_sub(self.format.head_len());
+        self.format.max_frame_len().min(room as u64)
     }
 
     #[inline(always)]
@@ -863,18 +869,34 @@ impl<B: FrameBuffer> LengthDecoder<B> {
                 frame,
                 offset,
                 len,
-                max: self.config.max_frame_len,
+                max: self.format.max_frame_len().min(SPAN_MAX),
             },
-            Failure::Negative(value) => DecodeError::NegativeLength {
+            Failure::Malformed(Malformed::Negative(value)) => DecodeError::NegativeLength {
                 frame,
                 offset,
                 value,
             },
-            Failure::TruncatedHeader { have } => DecodeError::TruncatedHeader {
+            Failure::Malformed(Malformed::Overlong) => DecodeError::OverlongLength {
+                frame,
+                offset,
+                max_bytes: self.format.length().max_len() as u8,
+            },
+            Failure::Malformed(Malformed::NonMinimal) => {
+                DecodeError::NonMinimalLength { frame, offset }
+            }
+            Failure::Malformed(Malformed::Overflow) | Failure::Overflow => {
+                DecodeError::LengthOverflow { frame, offset }
+            }
+            Failure::BelowAdjustment(value) => DecodeError::LengthBelowAdjustment {
+                frame,
+                offset,
+                value,
+                adjustment: self.format.adjustment(),
+            },
+            Failure::TruncatedPrefix { have } => DecodeError::TruncatedPrefix {
                 frame,
                 offset,
                 have,
-                width: self.config.header.len() as u8,
             },
             Failure::TruncatedFrame { len, missing } => DecodeError::TruncatedFrame {
                 frame,
@@ -883,6 +905,14 @@ impl<B: FrameBuffer> LengthDecoder<B> {
                 missing,
             },
         }
+    }
+}
+
+#[inline(always)]
+fn partial<'a>(consumed: usize) -> Decoded<'a> {
+    Decoded {
+        consumed,
+        event: None,
     }
 }
 
@@ -901,28 +931,43 @@ mod tests {
     #[test]
     fn refuses_buffer_smaller_than_limit_unless_streaming() {
         let mut buf = [0u8; 10];
-        let config = DecoderConfig::new().max_frame_len(11);
+        let format = FrameFormat::new().with_max_frame_len(11);
         assert_eq!(
-            LengthDecoder::new(config, &mut buf[..]).err(),
-            Some(ConfigError::BufferSmallerThanLimit {
+            LengthDecoder::new(format, &mut buf[..]).err(),
+            Some(ConfigError::BufferTooSmall {
                 capacity: 10,
+                head_len: 0,
                 max_frame_len: 11
             })
         );
-        assert!(LengthDecoder::new(config.streaming(true), &mut buf[..]).is_ok());
-        assert!(LengthDecoder::new(config.max_frame_len(10), &mut buf[..]).is_ok());
+        assert!(LengthDecoder::new(format.with_streaming(true), &mut buf[..]).is_ok());
+        assert!(LengthDecoder::new(format.with_max_frame_len(10), &mut buf[..]).is_ok());
+        // The head is buffered too.
+        let headed = format.with_max_frame_len(8).with_head_len(3);
+        assert!(LengthDecoder::new(headed, &mut buf[..]).is_err());
+        assert!(LengthDecoder::new(headed.with_max_frame_len(7), &mut buf[..]).is_ok());
+        let long_head = FrameFormat::new().with_head_len(11).with_streaming(true);
+        assert!(LengthDecoder::new(long_head, &mut buf[..]).is_err());
+        // A u8 field cannot announce more than 255: a 255-byte buffer is enough.
+        let small = FrameFormat::new().with_length(crate::LengthField::fixed(
+            crate::Width::W1,
+            crate::ByteOrder::Big,
+            false,
+        ));
+        assert!(LengthDecoder::new(small, [0u8; 255]).is_ok());
     }
 
     #[test]
     fn empty_input_is_partial_and_consumes_nothing() {
-        let mut dec = LengthDecoder::new(DecoderConfig::new().max_frame_len(4), [0u8; 4]).unwrap();
-        assert_eq!(
-            dec.decode(&[]).unwrap(),
-            Decoded {
-                consumed: 0,
-                event: None
-            }
-        );
+        let mut dec =
+            LengthDecoder::new(FrameFormat::new().with_max_frame_len(4), [0u8; 4]).unwrap();
+        assert_eq!(dec.decode(&[]).unwrap(), partial(0));
         assert!(dec.is_idle());
+    }
+
+    #[test]
+    fn span_holds_both_lengths() {
+        let span = Span::new(SPAN_MAX, 26);
+        assert_eq!((span.len(), span.total()), (SPAN_MAX, SPAN_MAX + 26));
     }
 }

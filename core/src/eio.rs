@@ -8,7 +8,7 @@
 use core::fmt;
 
 use crate::buffer::FrameBuffer;
-use crate::decoder::{Event, LengthDecoder};
+use crate::decoder::{Event, Frame, LengthDecoder};
 use crate::encoder::LengthEncoder;
 use crate::error::{DecodeError, EncodeError};
 
@@ -21,7 +21,7 @@ pub enum ReadError<E> {
     Io(E),
     /// The stream is not valid framing, or ended inside a frame.
     Decode(DecodeError),
-    /// Streaming or skipping needs a buffer of at least one byte to read into.
+    /// Streaming or skipping needs a buffer larger than the head to read into.
     NoBuffer,
     /// [`read_frame`] met a frame longer than the buffer, which streaming delivers in pieces:
     /// use [`read_event`].
@@ -36,7 +36,9 @@ impl<E: fmt::Debug> fmt::Display for ReadError<E> {
         match self {
             Self::Io(e) => write!(f, "transport error: {e:?}"),
             Self::Decode(e) => write!(f, "{e}"),
-            Self::NoBuffer => f.write_str("streaming or skipping needs a non-empty buffer"),
+            Self::NoBuffer => {
+                f.write_str("streaming or skipping needs a buffer larger than the head")
+            }
             Self::Streamed { len } => write!(
                 f,
                 "a {len}-byte frame is longer than the buffer and streams: read events instead"
@@ -82,13 +84,26 @@ enum Ready {
 impl Ready {
     fn event<B: FrameBuffer>(self, decoder: &LengthDecoder<B>) -> Event<'_> {
         match self {
-            Ready::Frame(n) => Event::Frame(decoder.stored(n)),
-            Ready::Start(len) => Event::StreamStart { len },
+            Ready::Frame(n) => Event::Frame(stored_frame(decoder, n)),
+            Ready::Start(len) => Event::StreamStart {
+                head: decoder.stored(decoder.format().head_len()),
+                len,
+            },
             Ready::Piece(n) => Event::StreamPiece(decoder.stored(n)),
             Ready::End => Event::StreamEnd,
             Ready::Skipped(len) => Event::Skipped { len },
         }
     }
+}
+
+/// The frame `commit` left in the buffer: its head, then `len` payload bytes.
+fn stored_frame<B: FrameBuffer>(decoder: &LengthDecoder<B>, len: usize) -> Frame<'_> {
+    let h = decoder.format().head_len();
+    let (head, payload) = decoder
+        .stored(h.saturating_add(len))
+        .split_at_checked(h)
+        .unwrap_or((&[], &[]));
+    Frame { head, payload }
 }
 
 /// Reads until the decoder has an event; `None` at a clean end of stream. `$($await)?` makes
@@ -113,8 +128,8 @@ macro_rules! read_ready {
             };
             let step = $decoder.commit(n).map_err(ReadError::Decode)?;
             let ready = match step.event {
-                Some(Event::Frame(f)) => Ready::Frame(f.len()),
-                Some(Event::StreamStart { len }) => Ready::Start(len),
+                Some(Event::Frame(f)) => Ready::Frame(f.payload.len()),
+                Some(Event::StreamStart { len, .. }) => Ready::Start(len),
                 Some(Event::StreamPiece(p)) => Ready::Piece(p.len()),
                 Some(Event::StreamEnd) => Ready::End,
                 Some(Event::Skipped { len }) => Ready::Skipped(len),
@@ -163,16 +178,18 @@ where
 /// streams is [`ReadError::Streamed`].
 ///
 /// ```
-/// use unstick::{DecoderConfig, LengthDecoder, LengthEncoder, eio};
+/// use unstick::{FrameFormat, LengthDecoder, LengthEncoder, eio};
 ///
+/// let format = FrameFormat::GRPC.with_max_frame_len(16);
 /// let mut wire = [0u8; 32];
 /// let mut out = &mut wire[..];
-/// eio::write_frame(&mut out, &LengthEncoder::default(), b"hi")?;
+/// eio::write_frame_with_head(&mut out, &LengthEncoder::new(format), &[1], b"hi")?;
 /// let written = 32 - out.len();
 ///
 /// let mut input = &wire[..written]; // any embedded_io::Read: a UART, a socket, a slice
-/// let mut decoder = LengthDecoder::new(DecoderConfig::new().max_frame_len(16), [0u8; 16])?;
-/// assert_eq!(eio::read_frame(&mut input, &mut decoder)?, Some(&b"hi"[..]));
+/// let mut decoder = LengthDecoder::new(format, [0u8; 17])?;
+/// let frame = eio::read_frame(&mut input, &mut decoder)?.unwrap();
+/// assert_eq!((frame.head, frame.payload), (&[1][..], &b"hi"[..]));
 /// assert_eq!(eio::read_frame(&mut input, &mut decoder)?, None);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -180,16 +197,17 @@ where
 pub fn read_frame<'d, R, B>(
     reader: &mut R,
     decoder: &'d mut LengthDecoder<B>,
-) -> Result<Option<&'d [u8]>, ReadError<R::Error>>
+) -> Result<Option<Frame<'d>>, ReadError<R::Error>>
 where
     R: embedded_io::Read + ?Sized,
     B: FrameBuffer,
 {
     let len: Result<Option<usize>, ReadError<R::Error>> = read_frame_len!(reader, decoder);
-    Ok(len?.map(|n| decoder.stored(n)))
+    Ok(len?.map(|n| stored_frame(decoder, n)))
 }
 
-/// Writes one frame (header, then payload) to a blocking transport. Flushing is the caller's.
+/// Writes one frame (length field, then payload) to a blocking transport, for a format
+/// without a head. Flushing is the caller's.
 #[cfg(feature = "embedded-io")]
 pub fn write_frame<W>(
     writer: &mut W,
@@ -199,8 +217,25 @@ pub fn write_frame<W>(
 where
     W: embedded_io::Write + ?Sized,
 {
-    let header = encoder.header(payload.len()).map_err(WriteError::Encode)?;
-    writer.write_all(&header).map_err(WriteError::Io)?;
+    write_frame_with_head(writer, encoder, &[], payload)
+}
+
+/// Writes one frame (head, length field, payload) to a blocking transport. Flushing is the
+/// caller's.
+#[cfg(feature = "embedded-io")]
+pub fn write_frame_with_head<W>(
+    writer: &mut W,
+    encoder: &LengthEncoder,
+    head: &[u8],
+    payload: &[u8],
+) -> Result<(), WriteError<W::Error>>
+where
+    W: embedded_io::Write + ?Sized,
+{
+    let prefix = encoder
+        .prefix_with_head(head, payload.len())
+        .map_err(WriteError::Encode)?;
+    writer.write_all(&prefix).map_err(WriteError::Io)?;
     writer.write_all(payload).map_err(WriteError::Io)
 }
 
@@ -223,13 +258,13 @@ where
 pub async fn read_frame_async<'d, R, B>(
     reader: &mut R,
     decoder: &'d mut LengthDecoder<B>,
-) -> Result<Option<&'d [u8]>, ReadError<R::Error>>
+) -> Result<Option<Frame<'d>>, ReadError<R::Error>>
 where
     R: embedded_io_async::Read + ?Sized,
     B: FrameBuffer,
 {
     let len: Result<Option<usize>, ReadError<R::Error>> = read_frame_len!(reader, decoder, await);
-    Ok(len?.map(|n| decoder.stored(n)))
+    Ok(len?.map(|n| stored_frame(decoder, n)))
 }
 
 /// [`write_frame`] for an async transport.
@@ -242,7 +277,23 @@ pub async fn write_frame_async<W>(
 where
     W: embedded_io_async::Write + ?Sized,
 {
-    let header = encoder.header(payload.len()).map_err(WriteError::Encode)?;
-    writer.write_all(&header).await.map_err(WriteError::Io)?;
+    write_frame_with_head_async(writer, encoder, &[], payload).await
+}
+
+/// [`write_frame_with_head`] for an async transport.
+#[cfg(feature = "embedded-io-async")]
+pub async fn write_frame_with_head_async<W>(
+    writer: &mut W,
+    encoder: &LengthEncoder,
+    head: &[u8],
+    payload: &[u8],
+) -> Result<(), WriteError<W::Error>>
+where
+    W: embedded_io_async::Write + ?Sized,
+{
+    let prefix = encoder
+        .prefix_with_head(head, payload.len())
+        .map_err(WriteError::Encode)?;
+    writer.write_all(&prefix).await.map_err(WriteError::Io)?;
     writer.write_all(payload).await.map_err(WriteError::Io)
 }

@@ -5,7 +5,7 @@ use core::fmt;
 /// Why a byte stream could not be decoded.
 ///
 /// Every variant says which frame (counted from 0 since the decoder was created or reset)
-/// and at which stream offset that frame's header starts, so a log line points at the exact
+/// and at which stream offset that frame's first byte lies, so a log line points at the exact
 /// bytes. After an error the decoder stays failed and returns the same error until
 /// [`reset`](crate::LengthDecoder::reset), except [`CommitPastSpare`](Self::CommitPastSpare),
 /// a caller's mistake that changes nothing.
@@ -13,42 +13,77 @@ use core::fmt;
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum DecodeError {
-    /// A header announced a frame longer than the configured maximum.
+    /// A length field announced a payload longer than the configured maximum.
     FrameTooLarge {
         /// Index of the frame.
         frame: u64,
-        /// Stream offset of the frame's header.
+        /// Stream offset of the frame's first byte.
         offset: u64,
-        /// The length the header announced.
+        /// The payload length announced (after the adjustment).
         len: u64,
         /// The configured maximum frame length.
         max: u64,
     },
-    /// A signed header carried a negative length.
+    /// A signed length field carried a negative number.
     NegativeLength {
         /// Index of the frame.
         frame: u64,
-        /// Stream offset of the frame's header.
+        /// Stream offset of the frame's first byte.
         offset: u64,
-        /// The value the header carried.
+        /// The value the field carried.
         value: i64,
     },
-    /// The stream ended inside a length header.
-    TruncatedHeader {
+    /// The format's negative adjustment takes the field's value below zero (a Postgres length
+    /// under 4, which must count itself).
+    LengthBelowAdjustment {
         /// Index of the frame.
         frame: u64,
-        /// Stream offset of the frame's header.
+        /// Stream offset of the frame's first byte.
         offset: u64,
-        /// Header bytes received.
+        /// The value the field carried.
+        value: u64,
+        /// The format's adjustment.
+        adjustment: i32,
+    },
+    /// The length does not fit in 64 bits: a varint's value, or the value plus the adjustment.
+    LengthOverflow {
+        /// Index of the frame.
+        frame: u64,
+        /// Stream offset of the frame's first byte.
+        offset: u64,
+    },
+    /// A varint length ran past the most bytes its encoding allows (10 for LEB128, 4 for
+    /// MQTT).
+    OverlongLength {
+        /// Index of the frame.
+        frame: u64,
+        /// Stream offset of the frame's first byte.
+        offset: u64,
+        /// The most bytes the encoding allows.
+        max_bytes: u8,
+    },
+    /// A varint length used more bytes than its value needs, which the format refuses
+    /// ([`FrameFormat::with_non_minimal_lengths`](crate::FrameFormat::with_non_minimal_lengths)).
+    NonMinimalLength {
+        /// Index of the frame.
+        frame: u64,
+        /// Stream offset of the frame's first byte.
+        offset: u64,
+    },
+    /// The stream ended inside a frame's head or length field.
+    TruncatedPrefix {
+        /// Index of the frame.
+        frame: u64,
+        /// Stream offset of the frame's first byte.
+        offset: u64,
+        /// Bytes of head and length field received.
         have: u8,
-        /// Header width in bytes.
-        width: u8,
     },
     /// The stream ended inside a frame's payload.
     TruncatedFrame {
         /// Index of the frame.
         frame: u64,
-        /// Stream offset of the frame's header.
+        /// Stream offset of the frame's first byte.
         offset: u64,
         /// The frame's announced length.
         len: u64,
@@ -61,7 +96,7 @@ pub enum DecodeError {
     CommitPastSpare {
         /// Index of the frame.
         frame: u64,
-        /// Stream offset of the frame's header.
+        /// Stream offset of the frame's first byte.
         offset: u64,
         /// The bytes `commit` was given.
         committed: u64,
@@ -76,18 +111,26 @@ impl DecodeError {
         match *self {
             Self::FrameTooLarge { frame, .. }
             | Self::NegativeLength { frame, .. }
-            | Self::TruncatedHeader { frame, .. }
+            | Self::LengthBelowAdjustment { frame, .. }
+            | Self::LengthOverflow { frame, .. }
+            | Self::OverlongLength { frame, .. }
+            | Self::NonMinimalLength { frame, .. }
+            | Self::TruncatedPrefix { frame, .. }
             | Self::TruncatedFrame { frame, .. }
             | Self::CommitPastSpare { frame, .. } => frame,
         }
     }
 
-    /// Stream offset of the header of the frame the error is about.
+    /// Stream offset of the first byte of the frame the error is about.
     pub const fn offset(&self) -> u64 {
         match *self {
             Self::FrameTooLarge { offset, .. }
             | Self::NegativeLength { offset, .. }
-            | Self::TruncatedHeader { offset, .. }
+            | Self::LengthBelowAdjustment { offset, .. }
+            | Self::LengthOverflow { offset, .. }
+            | Self::OverlongLength { offset, .. }
+            | Self::NonMinimalLength { offset, .. }
+            | Self::TruncatedPrefix { offset, .. }
             | Self::TruncatedFrame { offset, .. }
             | Self::CommitPastSpare { offset, .. } => offset,
         }
@@ -104,7 +147,7 @@ impl fmt::Display for DecodeError {
                 max,
             } => write!(
                 f,
-                "frame {frame} (header at byte {offset}) announces {len} bytes, over the limit of {max}"
+                "frame {frame} (at byte {offset}) announces a {len}-byte payload, over the limit of {max}"
             ),
             Self::NegativeLength {
                 frame,
@@ -112,16 +155,40 @@ impl fmt::Display for DecodeError {
                 value,
             } => write!(
                 f,
-                "frame {frame} (header at byte {offset}) has a negative length {value}"
+                "frame {frame} (at byte {offset}) has a negative length {value}"
             ),
-            Self::TruncatedHeader {
+            Self::LengthBelowAdjustment {
+                frame,
+                offset,
+                value,
+                adjustment,
+            } => write!(
+                f,
+                "frame {frame} (at byte {offset}) has a length of {value}, below zero after the adjustment of {adjustment}"
+            ),
+            Self::LengthOverflow { frame, offset } => write!(
+                f,
+                "frame {frame} (at byte {offset}) has a length that does not fit in 64 bits"
+            ),
+            Self::OverlongLength {
+                frame,
+                offset,
+                max_bytes,
+            } => write!(
+                f,
+                "frame {frame} (at byte {offset}) has a varint length longer than {max_bytes} bytes"
+            ),
+            Self::NonMinimalLength { frame, offset } => write!(
+                f,
+                "frame {frame} (at byte {offset}) has a varint length in more bytes than its value needs"
+            ),
+            Self::TruncatedPrefix {
                 frame,
                 offset,
                 have,
-                width,
             } => write!(
                 f,
-                "stream ended inside the length header of frame {frame} (at byte {offset}): {have} of {width} header bytes received"
+                "stream ended inside the head or length field of frame {frame} (at byte {offset}): {have} bytes of it received"
             ),
             Self::TruncatedFrame {
                 frame,
@@ -130,7 +197,7 @@ impl fmt::Display for DecodeError {
                 missing,
             } => write!(
                 f,
-                "stream ended inside frame {frame} (header at byte {offset}): {missing} of its {len} bytes missing"
+                "stream ended inside frame {frame} (at byte {offset}): {missing} of its {len} payload bytes missing"
             ),
             Self::CommitPastSpare {
                 frame,
@@ -139,7 +206,7 @@ impl fmt::Display for DecodeError {
                 spare,
             } => write!(
                 f,
-                "commit of {committed} bytes in frame {frame} (header at byte {offset}), but the spare region holds {spare}: read into spare() first"
+                "commit of {committed} bytes in frame {frame} (at byte {offset}), but the spare region holds {spare}: read into spare() first"
             ),
         }
     }
@@ -152,19 +219,34 @@ impl core::error::Error for DecodeError {}
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum EncodeError {
-    /// The payload is longer than the header can express (refused, never truncated).
-    LengthOverflowsHeader {
-        /// Payload length.
-        len: u64,
-        /// Largest length the header can carry.
+    /// The length field cannot carry the value (refused, never truncated).
+    LengthOverflowsField {
+        /// The field value the frame needs (payload length less the adjustment).
+        value: u64,
+        /// Largest value the field can carry.
         max: u64,
     },
-    /// The payload is longer than the encoder's send limit.
+    /// The payload is longer than the format's maximum frame length.
     FrameTooLarge {
         /// Payload length.
         len: u64,
-        /// The configured send limit.
+        /// The maximum frame length.
         max: u64,
+    },
+    /// The payload is shorter than the bytes a positive adjustment says follow the length field
+    /// (an HTTP/2 frame's payload starts with its 6-byte type, flags and stream id).
+    PayloadBelowAdjustment {
+        /// Payload length.
+        len: u64,
+        /// The format's adjustment.
+        adjustment: i32,
+    },
+    /// The head is not the format's [`head_len`](crate::FrameFormat::head_len) bytes.
+    HeadLength {
+        /// The format's head length.
+        expected: usize,
+        /// The head given.
+        got: usize,
     },
     /// The output buffer is too small; nothing was written.
     BufferTooSmall {
@@ -173,18 +255,27 @@ pub enum EncodeError {
         /// Bytes the buffer has.
         available: usize,
     },
+    /// The format cannot be used ([`FrameFormat::check`](crate::FrameFormat::check)).
+    Format(ConfigError),
 }
 
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Self::LengthOverflowsHeader { len, max } => write!(
-                f,
-                "a {len}-byte payload does not fit the length header (at most {max})"
-            ),
+            Self::LengthOverflowsField { value, max } => {
+                write!(f, "the length field cannot carry {value} (at most {max})")
+            }
             Self::FrameTooLarge { len, max } => write!(
                 f,
-                "a {len}-byte payload is over the send limit of {max} bytes"
+                "a {len}-byte payload is over the maximum frame length of {max} bytes"
+            ),
+            Self::PayloadBelowAdjustment { len, adjustment } => write!(
+                f,
+                "a {len}-byte payload is shorter than the {adjustment} bytes the format says follow the length field"
+            ),
+            Self::HeadLength { expected, got } => write!(
+                f,
+                "the format has a {expected}-byte head, {got} bytes given"
             ),
             Self::BufferTooSmall {
                 required,
@@ -193,6 +284,7 @@ impl fmt::Display for EncodeError {
                 f,
                 "the frame needs {required} bytes of output buffer, {available} given"
             ),
+            Self::Format(problem) => problem.fmt(f),
         }
     }
 }
@@ -204,26 +296,40 @@ impl core::error::Error for EncodeError {}
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// Without streaming, every frame up to the limit must fit the buffer.
-    /// Enable streaming, lower the limit, or give a larger buffer.
-    BufferSmallerThanLimit {
+    /// The buffer cannot hold the head, or (without streaming) the head and a payload up to the
+    /// limit. Enable streaming, lower the limit, or give a larger buffer.
+    BufferTooSmall {
         /// Buffer capacity in bytes.
         capacity: usize,
-        /// The configured maximum frame length.
+        /// The format's head length.
+        head_len: usize,
+        /// The largest payload the buffer must hold: 0 with streaming, else the maximum frame
+        /// length (or less, when the length field cannot carry that much).
         max_frame_len: u64,
+    },
+    /// The format's head is longer than [`MAX_HEAD_LEN`](crate::MAX_HEAD_LEN).
+    HeadTooLong {
+        /// The format's head length.
+        len: usize,
+        /// The most allowed.
+        max: usize,
     },
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Self::BufferSmallerThanLimit {
+            Self::BufferTooSmall {
                 capacity,
+                head_len,
                 max_frame_len,
             } => write!(
                 f,
-                "a {capacity}-byte buffer cannot hold frames up to the {max_frame_len}-byte limit; enable streaming, lower the limit or give a larger buffer"
+                "a {capacity}-byte buffer cannot hold a {head_len}-byte head and a {max_frame_len}-byte payload; enable streaming, lower the limit or give a larger buffer"
             ),
+            Self::HeadTooLong { len, max } => {
+                write!(f, "a {len}-byte head is over the most of {max} bytes")
+            }
         }
     }
 }

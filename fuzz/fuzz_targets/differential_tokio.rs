@@ -11,7 +11,7 @@ use arbitrary::Arbitrary;
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use tokio_util::codec::{Decoder, LengthDelimitedCodec};
-use unstick::{ByteOrder, DecodeError, DecoderConfig, LengthHeader};
+use unstick::{ByteOrder, DecodeError, FrameFormat, LengthField};
 use unstick_fuzz::sizes;
 use unstick_tests::{Item, run_fresh, split};
 
@@ -32,9 +32,9 @@ fuzz_target!(|input: Input| {
         ByteOrder::Big
     };
     let max = usize::from(input.max);
-    let config = DecoderConfig::new()
-        .header(LengthHeader::new(width, order, false))
-        .max_frame_len(max as u64);
+    let config = FrameFormat::new()
+        .with_length(LengthField::fixed(width, order, false))
+        .with_max_frame_len(max as u64);
     let chunks = split(&input.bytes, &sizes(&input.splits));
 
     let ours = run_fresh(config, max, &chunks);
@@ -42,7 +42,7 @@ fuzz_target!(|input: Input| {
         .items
         .iter()
         .map(|i| match i {
-            Item::Frame(f) => f.clone(),
+            Item::Frame { payload, .. } => payload.clone(),
             other => panic!("no skipping or streaming configured: {other:?}"),
         })
         .collect();

@@ -36,20 +36,20 @@ struct Input {
 
 fuzz_target!(|input: Input| {
     let (config, _) = input.config.build();
-    let header = config.get_header();
-    let max = config.get_max_frame_len();
-    let encoder = LengthEncoder::new(header).max_frame_len(max);
+    let field = config.length();
+    let max = config.max_frame_len();
+    let encoder = LengthEncoder::new(config);
     let mut stream = Vec::new();
     let mut sent = Vec::new();
     for payload in input.payloads.iter().take(32) {
         let mut out = vec![0x55u8; usize::from(input.out_len)];
-        let required = header.len() + payload.len();
+        let required = field.max_len() + payload.len();
         match encoder.encode(payload, &mut out) {
             Ok(n) => {
                 assert_eq!(n, required);
-                assert_eq!(&out[header.len()..n], &payload[..]);
+                assert_eq!(&out[field.max_len()..n], &payload[..]);
                 stream.extend_from_slice(&out[..n]);
-                sent.push(Item::Frame(payload.clone()));
+                sent.push(Item::frame(payload.clone()));
             }
             Err(EncodeError::BufferTooSmall {
                 required: r,
@@ -60,17 +60,17 @@ fuzz_target!(|input: Input| {
                 assert!(out.iter().all(|&b| b == 0x55), "buffer touched");
             }
             Err(EncodeError::FrameTooLarge { len, max: m }) => assert!(len > m && m == max),
-            Err(EncodeError::LengthOverflowsHeader { len, max: m }) => {
-                assert!(len > m && m == header.max_len())
+            Err(EncodeError::LengthOverflowsField { value, max: m }) => {
+                assert!(value > m && m == field.max_value())
             }
             Err(e) => panic!("{e:?}"),
         }
     }
-    let decoded = run_fresh(config.streaming(false), max as usize, &[&stream]);
+    let decoded = run_fresh(config.with_streaming(false), max as usize, &[&stream]);
     assert_eq!(decoded.items, sent);
     assert_eq!(decoded.end, Ok(()));
 
-    let json_config = JsonHeaderConfig::new().max_header_len(1 << 16);
+    let json_config = JsonHeaderConfig::new().with_max_header_len(1 << 16);
     let json = JsonHeaderEncoder::new(json_config);
     let mut out = vec![0x55u8; usize::from(input.out_len)];
     match json.encode_header(&input.header, &mut out) {

@@ -6,7 +6,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use unstick::{JsonHeaderConfig, LengthHeader};
+use unstick::{FrameFormat, JsonHeaderConfig, LengthEncoder, LengthField};
 use unstick_fuzz::{JsonFrame, run_json, sizes};
 use unstick_tests::split;
 
@@ -63,14 +63,19 @@ fuzz_target!(|input: Input| match input {
         little,
         splits,
     } => {
-        let header = if little {
-            LengthHeader::I32_LE
+        let field = if little {
+            LengthField::I32_LE
         } else {
-            LengthHeader::U32_BE
+            LengthField::U32_BE
         };
         let config = JsonHeaderConfig::new()
-            .header(header)
-            .max_header_len(1 << 16);
+            .with_length(field)
+            .with_max_header_len(1 << 16);
+        let prefix = LengthEncoder::new(
+            FrameFormat::new()
+                .with_length(field)
+                .with_max_frame_len(u64::MAX),
+        );
         let mut stream = Vec::new();
         let mut expected = Vec::new();
         for (fields, at, body) in frames.into_iter().take(8) {
@@ -86,7 +91,7 @@ fuzz_target!(|input: Input| match input {
             if json.len() > 1 << 16 {
                 continue;
             }
-            stream.extend_from_slice(&header.encode(json.len() as u64).unwrap());
+            stream.extend_from_slice(&prefix.prefix(json.len()).unwrap());
             stream.extend_from_slice(json.as_bytes());
             stream.extend_from_slice(&body);
             expected.push(JsonFrame {
@@ -109,13 +114,13 @@ fuzz_target!(|input: Input| match input {
         max_body,
     } => {
         let config = JsonHeaderConfig::new()
-            .header(LengthHeader::new(
-                unstick::HeaderWidth::W1,
+            .with_length(LengthField::fixed(
+                unstick::Width::W1,
                 unstick::ByteOrder::Big,
                 false,
             ))
-            .max_header_len(u64::from(max_header))
-            .max_body_len(u64::from(max_body));
+            .with_max_header_len(u64::from(max_header))
+            .with_max_body_len(u64::from(max_body));
         let cap = usize::from(max_header);
         let whole = run_json(config, cap, &[&bytes]);
         assert_eq!(

@@ -6,7 +6,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use unstick::{DecodeError, Oversize};
+use unstick::{DecodeError, FrameFormat, Oversize};
 use unstick_fuzz::{FuzzConfig, sizes};
 use unstick_tests::{
     Item, Outcome, encode_stream, run_all_fresh, run_fresh, run_spare, run_whole, split,
@@ -21,18 +21,22 @@ struct Input {
 
 fuzz_target!(|input: Input| {
     let (config, cap) = input.config.build();
-    let header = config.get_header();
-    let max = config.get_max_frame_len();
+    let field = config.length();
+    let max = config.max_frame_len();
     let payloads: Vec<Vec<u8>> = input
         .payloads
         .into_iter()
         .take(64)
         .map(|mut p| {
-            p.truncate(header.max_len().min(1 << 16) as usize);
+            p.truncate(field.max_value().min(1 << 16) as usize);
             p
         })
         .collect();
-    let stream = encode_stream(header, &payloads);
+    // Sent without a limit, so over-limit frames reach the decoder.
+    let send = FrameFormat::new()
+        .with_length(field)
+        .with_max_frame_len(u64::MAX);
+    let stream = encode_stream(send, &payloads);
 
     // What the configuration promises, from the payloads alone.
     let mut items = Vec::new();
@@ -41,7 +45,7 @@ fuzz_target!(|input: Input| {
     for (i, p) in payloads.iter().enumerate() {
         let len = p.len() as u64;
         if len > max {
-            if config.get_oversize() == Oversize::Reject {
+            if config.oversize() == Oversize::Reject {
                 end = Err(DecodeError::FrameTooLarge {
                     frame: i as u64,
                     offset,
@@ -51,12 +55,12 @@ fuzz_target!(|input: Input| {
                 break;
             }
             items.push(Item::Skipped(len));
-        } else if config.get_streaming() && p.len() > cap {
-            items.push(Item::Streamed(p.clone()));
+        } else if config.streaming() && p.len() > cap {
+            items.push(Item::streamed(p.clone()));
         } else {
-            items.push(Item::Frame(p.clone()));
+            items.push(Item::frame(p.clone()));
         }
-        offset += (header.len() + p.len()) as u64;
+        offset += (field.max_len() + p.len()) as u64;
     }
     let expected = Outcome { items, end };
 

@@ -1,9 +1,9 @@
-//! Shared pieces of the fuzz targets: an `Arbitrary` decoder configuration.
+//! Shared pieces of the fuzz targets: an `Arbitrary` frame format.
 
 use arbitrary::Arbitrary;
-use unstick::{ByteOrder, DecoderConfig, HeaderWidth, LengthHeader, Oversize};
+use unstick::{ByteOrder, FrameFormat, LengthField, Oversize, Width};
 
-/// A decoder configuration the fuzzer chooses: header width, byte order, signedness, limit,
+/// A frame format the fuzzer chooses: length field width, byte order, signedness, limit,
 /// buffer size and mode (buffered, streaming, skip-oversize, both).
 #[derive(Debug, Clone, Copy, Arbitrary)]
 pub struct FuzzConfig {
@@ -15,35 +15,29 @@ pub struct FuzzConfig {
     mode: u8,
 }
 
-/// One of the header widths the core supports, from a fuzzer byte.
-pub fn width(n: u8) -> HeaderWidth {
-    [
-        HeaderWidth::W1,
-        HeaderWidth::W2,
-        HeaderWidth::W3,
-        HeaderWidth::W4,
-        HeaderWidth::W8,
-    ][usize::from(n % 5)]
+/// One of the fixed field widths the core supports, from a fuzzer byte.
+pub fn width(n: u8) -> Width {
+    [Width::W1, Width::W2, Width::W3, Width::W4, Width::W8][usize::from(n % 5)]
 }
 
 impl FuzzConfig {
-    /// The configuration and a buffer capacity it accepts.
-    pub fn build(&self) -> (DecoderConfig, usize) {
+    /// The format and a buffer capacity a decoder for it accepts.
+    pub fn build(&self) -> (FrameFormat, usize) {
         let width = width(self.width);
         let order = if self.little {
             ByteOrder::Little
         } else {
             ByteOrder::Big
         };
-        let header = LengthHeader::new(width, order, self.signed);
+        let field = LengthField::fixed(width, order, self.signed);
         let max = u64::from(self.max % 4097);
         let streaming = self.mode & 1 == 1;
         let skip = self.mode & 2 == 2;
-        let config = DecoderConfig::new()
-            .header(header)
-            .max_frame_len(max)
-            .streaming(streaming)
-            .oversize(if skip {
+        let format = FrameFormat::new()
+            .with_length(field)
+            .with_max_frame_len(max)
+            .with_streaming(streaming)
+            .with_oversize(if skip {
                 Oversize::Skip
             } else {
                 Oversize::Reject
@@ -54,7 +48,7 @@ impl FuzzConfig {
         } else {
             max as usize + usize::from(self.buffer % 64)
         };
-        (config, cap)
+        (format, cap)
     }
 }
 
@@ -92,7 +86,7 @@ pub fn run_json(
         let result = decoder.decode_all(chunk, |event| match event {
             JsonEvent::Header(h) => {
                 assert!(open.is_none(), "header inside a frame");
-                assert!(h.total_size() <= config.get_max_body_len());
+                assert!(h.total_size() <= config.max_body_len());
                 open = Some(JsonFrame {
                     json: h.json().to_owned(),
                     total_size: h.total_size(),

@@ -19,10 +19,10 @@ use tutorial::echo::{self, Mode};
 use tutorial::file::{self, FileConfig};
 use tutorial::rexec;
 use tutorial::time;
-use unstick::LengthHeader;
+use unstick::LengthField;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
-const HEADER: LengthHeader = LengthHeader::U32_BE;
+const HEADER: LengthField = LengthField::U32_BE;
 
 fn main() -> ExitCode {
     match run() {

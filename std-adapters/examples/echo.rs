@@ -18,7 +18,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use tutorial::cli::{self, parse_duration, parse_size};
 use tutorial::echo::{self, Mode, ServerConfig};
-use unstick::LengthHeader;
+use unstick::LengthField;
 
 /// Upper-casing echo over length-prefixed frames (the tutorials' 循环通信 / socketserver demo).
 #[derive(Parser, Debug)]
@@ -40,7 +40,7 @@ enum Command {
         mode: Mode,
         /// Length header: u32be (struct.pack("!I")), i32le (struct.pack("i")), u16be, u64le, ...
         #[arg(long, default_value = "u32be")]
-        header: LengthHeader,
+        header: LengthField,
         /// Largest frame accepted (e.g. 1048576, 64KiB, 1MiB); bigger announcements drop the peer.
         #[arg(long, default_value = "1MiB", value_parser = parse_size)]
         max_frame: u64,
@@ -61,7 +61,7 @@ enum Command {
         connect: SocketAddr,
         /// Length header, as for the server.
         #[arg(long, default_value = "u32be")]
-        header: LengthHeader,
+        header: LengthField,
         /// Give up when a reply takes longer than this.
         #[arg(long, default_value = "10s", value_parser = parse_duration)]
         timeout: Duration,
@@ -76,7 +76,7 @@ enum Command {
         connect: SocketAddr,
         /// Length header, as for the server.
         #[arg(long, default_value = "u32be")]
-        header: LengthHeader,
+        header: LengthField,
         /// Concurrent connections.
         #[arg(long, default_value_t = 100)]
         clients: usize,

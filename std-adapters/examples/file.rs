@@ -20,7 +20,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use tutorial::cli::{self, parse_duration, parse_size};
 use tutorial::file::{self, FileConfig};
-use unstick::LengthHeader;
+use unstick::LengthField;
 
 /// File transfer over JSON-header frames (seed 004's header_dic upload), SHA-256 checked.
 #[derive(Parser, Debug)]
@@ -31,7 +31,7 @@ struct Args {
     /// Length header in front of the JSON header: u32be (struct.pack("!I")) or i32le
     /// (struct.pack("i")), or another width such as u16be, u64le.
     #[arg(long, global = true, default_value = "u32be")]
-    header: LengthHeader,
+    header: LengthField,
     /// Fail a connection that stalls this long.
     #[arg(long, global = true, default_value = "60s", value_parser = parse_duration)]
     idle_timeout: Duration,

@@ -18,7 +18,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use tutorial::cli::{self, parse_duration, parse_size};
 use tutorial::rexec::{self, ServerConfig};
-use unstick::LengthHeader;
+use unstick::LengthField;
 
 /// Remote commands after an HMAC-SHA256 challenge-response handshake.
 #[derive(Parser, Debug)]
@@ -31,7 +31,7 @@ struct Args {
     key_file: Option<PathBuf>,
     /// Length header of every frame: u32be (struct.pack("!I")), i32le (struct.pack("i")), ...
     #[arg(long, global = true, default_value = "u32be")]
-    header: LengthHeader,
+    header: LengthField,
 }
 
 #[derive(Subcommand, Debug)]

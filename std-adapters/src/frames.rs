@@ -2,7 +2,9 @@
 
 use std::io::{self, IoSlice, Read, Write};
 
-use unstick::{DecodeError, DecoderConfig, Event, HeaderBytes, LengthDecoder, LengthEncoder};
+use unstick::{
+    ConfigError, DecodeError, Event, Frame, FrameFormat, LengthDecoder, LengthEncoder, Prefix,
+};
 
 use crate::window::ReadWindow;
 
@@ -13,7 +15,7 @@ pub const DEFAULT_READ_BUFFER_LEN: usize = 64 * 1024;
 /// `InvalidData`; the typed error is the source and its message says which frame and limit.
 pub fn decode_io_error(e: DecodeError) -> io::Error {
     let kind = match e {
-        DecodeError::TruncatedHeader { .. } | DecodeError::TruncatedFrame { .. } => {
+        DecodeError::TruncatedPrefix { .. } | DecodeError::TruncatedFrame { .. } => {
             io::ErrorKind::UnexpectedEof
         }
         _ => io::ErrorKind::InvalidData,
@@ -21,12 +23,57 @@ pub fn decode_io_error(e: DecodeError) -> io::Error {
     io::Error::new(kind, e)
 }
 
-/// Where the frame found by the last decode call lies.
+/// Where a part (head or payload) of the frame found by the last decode call lies.
+#[derive(Clone, Copy)]
 enum Found {
     /// `buf[start..start + len]`: inside the read buffer, zero-copy.
     InRead { start: usize, len: usize },
-    /// The decoder's buffer: the frame straddled reads.
-    InDecoder { len: usize },
+    /// `decoder.buffer()[start..start + len]`: the part straddled reads.
+    InDecoder { start: usize, len: usize },
+}
+
+/// A part of a frame by address, so the decoder's borrow ends before its buffer is looked at.
+#[derive(Clone, Copy)]
+struct Part {
+    addr: usize,
+    len: usize,
+}
+
+impl Part {
+    fn of(bytes: &[u8]) -> Self {
+        Self {
+            addr: bytes.as_ptr() as usize,
+            len: bytes.len(),
+        }
+    }
+}
+
+impl Found {
+    /// Where `part`, a slice of either the read buffer's `window` (which starts at `start`) or
+    /// `decoder_buf`, lies.
+    fn locate(part: Part, window: Part, start: usize, decoder_buf: &[u8]) -> Self {
+        let at = part.addr.wrapping_sub(window.addr);
+        if part.len == 0 || at < window.len {
+            Found::InRead {
+                start: start + at.min(window.len),
+                len: part.len,
+            }
+        } else {
+            let at = part.addr.wrapping_sub(decoder_buf.as_ptr() as usize);
+            Found::InDecoder {
+                start: at.min(decoder_buf.len()),
+                len: part.len,
+            }
+        }
+    }
+
+    fn slice<'a>(self, read: &'a [u8], decoder_buf: &'a [u8]) -> &'a [u8] {
+        let (buf, start, len) = match self {
+            Found::InRead { start, len } => (read, start, len),
+            Found::InDecoder { start, len } => (decoder_buf, start, len),
+        };
+        buf.get(start..start.saturating_add(len)).unwrap_or(&[])
+    }
 }
 
 /// What one read straight into the decoder completed.
@@ -62,7 +109,7 @@ fn read_into_spare<R: Read>(
     };
     let step = decoder.commit(n).map_err(decode_io_error)?;
     Ok(match step.event {
-        Some(Event::Frame(frame)) => Committed::Frame(frame.len()),
+        Some(Event::Frame(frame)) => Committed::Frame(frame.payload.len()),
         Some(Event::Skipped { .. }) => Committed::Skipped,
         _ => Committed::More,
     })
@@ -77,16 +124,19 @@ fn read_into_spare<R: Read>(
 /// read straight into that frame buffer, so large frames are copied once, as with `BufReader`.
 ///
 /// ```
-/// use unstick::{DecoderConfig, LengthEncoder};
-/// use unstick_std::{FrameReader, write_frame};
+/// use unstick::FrameFormat;
+/// use unstick_std::{FrameReader, FrameWriter};
 ///
-/// let mut wire = Vec::new();
-/// for msg in [&b"hello"[..], b"world"] {
-///     write_frame(&mut wire, &LengthEncoder::default(), msg)?;
-/// }
-/// let mut reader = FrameReader::new(&wire[..], DecoderConfig::new());
-/// assert_eq!(reader.read_frame()?, Some(&b"hello"[..]));
-/// assert_eq!(reader.read_frame()?, Some(&b"world"[..]));
+/// let format = FrameFormat::GRPC; // a compressed-flag byte, then a 4-byte length
+/// let mut writer = FrameWriter::new(Vec::new(), format);
+/// writer.write_frame_with_head(&[0], b"hello")?;
+/// writer.write_frame_with_head(&[1], b"world")?;
+/// let wire = writer.into_inner().unwrap();
+///
+/// let mut reader = FrameReader::new(&wire[..], format);
+/// let frame = reader.read_frame()?.unwrap();
+/// assert_eq!((frame.head, frame.payload), (&[0][..], &b"hello"[..]));
+/// assert_eq!(reader.read_frame()?.unwrap().payload, b"world");
 /// assert_eq!(reader.read_frame()?, None); // clean end of stream
 /// # Ok::<(), std::io::Error>(())
 /// ```
@@ -95,23 +145,39 @@ pub struct FrameReader<R> {
     window: ReadWindow<R>,
     decoder: LengthDecoder<Vec<u8>>,
     skipped: u64,
+    /// Why the format given could not be used.
+    unusable: Option<ConfigError>,
+}
+
+/// A decoder on a growable buffer: it holds any frame limit, and the format was checked.
+pub(crate) fn decoder_for(format: FrameFormat) -> LengthDecoder<Vec<u8>> {
+    LengthDecoder::new(format, Vec::new())
+        .unwrap_or_else(|_| unreachable!("a Vec holds any frame limit of a checked format"))
 }
 
 impl<R: Read> FrameReader<R> {
-    /// A reader with the receive limits of `config` and a [`DEFAULT_READ_BUFFER_LEN`] buffer.
-    /// Streaming in `config` is ignored: this reader returns whole frames.
-    pub fn new(inner: R, config: DecoderConfig) -> Self {
-        Self::with_buffer_len(inner, config, DEFAULT_READ_BUFFER_LEN)
+    /// A reader of frames in `format` (with its receive limit and oversize policy) and a
+    /// [`DEFAULT_READ_BUFFER_LEN`] buffer. Streaming in `format` is ignored: this reader
+    /// returns whole frames.
+    pub fn new(inner: R, format: FrameFormat) -> Self {
+        Self::with_buffer_len(inner, format, DEFAULT_READ_BUFFER_LEN)
     }
 
     /// A reader with a read buffer of `len` bytes (at least 1).
-    pub fn with_buffer_len(inner: R, config: DecoderConfig, len: usize) -> Self {
-        let decoder = LengthDecoder::new(config.streaming(false), Vec::new())
-            .unwrap_or_else(|_| unreachable!("a Vec holds any frame limit"));
+    ///
+    /// An unusable `format` ([`FrameFormat::check`]: a head over [`unstick::MAX_HEAD_LEN`]) makes
+    /// every [`read_frame`](Self::read_frame) an `InvalidInput` error saying why.
+    pub fn with_buffer_len(inner: R, format: FrameFormat, len: usize) -> Self {
+        let (decoder, unusable) = match LengthDecoder::new(format.with_streaming(false), Vec::new())
+        {
+            Ok(decoder) => (decoder, None),
+            Err(e) => (decoder_for(FrameFormat::new()), Some(e)),
+        };
         Self {
             window: ReadWindow::new(inner, len),
             decoder,
             skipped: 0,
+            unusable,
         }
     }
 
@@ -126,7 +192,10 @@ impl<R: Read> FrameReader<R> {
     ///
     /// Framing errors are final: after one (`InvalidData`, or `UnexpectedEof` inside a frame)
     /// every call returns the same error without reading the wrapped reader again.
-    pub fn read_frame(&mut self) -> io::Result<Option<&[u8]>> {
+    pub fn read_frame(&mut self) -> io::Result<Option<Frame<'_>>> {
+        if let Some(e) = self.unusable {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, e));
+        }
         if let Err(e) = self.decoder.finish()
             && self.decoder.is_failed()
         {
@@ -138,7 +207,13 @@ impl<R: Read> FrameReader<R> {
             // decoder's buffer, like `BufReader` does: one copy instead of two.
             if w.is_empty() && self.decoder.missing() >= w.buf.len() as u64 {
                 match read_into_spare(&mut w.inner, &mut self.decoder)? {
-                    Committed::Frame(len) => break Found::InDecoder { len },
+                    Committed::Frame(len) => {
+                        let h = self.decoder.format().head_len();
+                        break (
+                            Found::InDecoder { start: 0, len: h },
+                            Found::InDecoder { start: h, len },
+                        );
+                    }
                     Committed::Skipped => self.skipped += 1,
                     Committed::More => {}
                 }
@@ -153,32 +228,31 @@ impl<R: Read> FrameReader<R> {
             let window = &w.buf[w.start..w.end];
             let step = self.decoder.decode(window).map_err(decode_io_error)?;
             let consumed = step.consumed;
-            let found = match step.event {
-                Some(Event::Frame(frame)) => {
-                    let at = (frame.as_ptr() as usize).wrapping_sub(window.as_ptr() as usize);
-                    Some(if at < window.len() || frame.is_empty() {
-                        Found::InRead {
-                            start: w.start + at.min(window.len()),
-                            len: frame.len(),
-                        }
-                    } else {
-                        Found::InDecoder { len: frame.len() }
-                    })
-                }
+            let parts = match step.event {
+                Some(Event::Frame(frame)) => Some((Part::of(frame.head), Part::of(frame.payload))),
                 Some(Event::Skipped { .. }) => {
                     self.skipped += 1;
                     None
                 }
                 _ => None,
             };
+            let window = Part::of(&w.buf[w.start..w.end]);
+            let decoder_buf = self.decoder.buffer().as_slice();
+            let found = parts.map(|(head, payload)| {
+                (
+                    Found::locate(head, window, w.start, decoder_buf),
+                    Found::locate(payload, window, w.start, decoder_buf),
+                )
+            });
             w.start += consumed;
             if let Some(found) = found {
                 break found;
             }
         };
-        Ok(Some(match found {
-            Found::InRead { start, len } => &self.window.buf[start..start + len],
-            Found::InDecoder { len } => &self.decoder.buffer()[..len],
+        let (read, decoder_buf) = (&self.window.buf[..], self.decoder.buffer().as_slice());
+        Ok(Some(Frame {
+            head: found.0.slice(read, decoder_buf),
+            payload: found.1.slice(read, decoder_buf),
         }))
     }
 
@@ -213,10 +287,10 @@ impl<R: Read> FrameReader<R> {
     }
 }
 
-/// Writes length frames to any `std::io::Write`, blocking or non-blocking.
+/// Writes frames to any `std::io::Write`, blocking or non-blocking.
 ///
-/// Header and payload go out in one vectored write: the payload is not copied and Nagle's
-/// algorithm does not send the header alone. [`with_capacity`](Self::with_capacity) adds a
+/// Prefix (head and length field) and payload go out in one vectored write: the payload is not
+/// copied and Nagle's algorithm does not send the prefix alone. [`with_capacity`](Self::with_capacity) adds a
 /// coalescing buffer for small frames (like `BufWriter`, but without a copy for frames larger
 /// than it): then call [`flush`](Self::flush) when a batch is done.
 ///
@@ -249,19 +323,19 @@ enum Sent {
 }
 
 impl<W: Write> FrameWriter<W> {
-    /// A writer that sends every frame at once (one vectored write per frame), with the send
-    /// limit and header format of `encoder`.
-    pub fn new(inner: W, encoder: LengthEncoder) -> Self {
-        Self::with_capacity(inner, encoder, 0)
+    /// A writer of frames in `format` (refusing payloads over its maximum frame length) that
+    /// sends every frame at once (one vectored write per frame).
+    pub fn new(inner: W, format: FrameFormat) -> Self {
+        Self::with_capacity(inner, format, 0)
     }
 
     /// A writer that gathers frames up to `capacity` bytes before writing; frames that do not
     /// fit are written straight from the caller's payload. Call [`flush`](Self::flush) to send
     /// what is gathered.
-    pub fn with_capacity(inner: W, encoder: LengthEncoder, capacity: usize) -> Self {
+    pub fn with_capacity(inner: W, format: FrameFormat, capacity: usize) -> Self {
         Self {
             inner: Some(inner),
-            encoder,
+            encoder: LengthEncoder::new(format),
             buf: Vec::with_capacity(capacity),
             capacity,
         }
@@ -278,21 +352,27 @@ impl<W: Write> FrameWriter<W> {
             .unwrap_or_else(|| unreachable!("taken only by into_parts"))
     }
 
-    /// Sends (or, with a capacity, gathers) one frame.
+    /// Sends (or, with a capacity, gathers) one frame of a format without a head.
     ///
     /// `Ok` means the frame was accepted (see the type's docs). An error means it was not:
     /// `WouldBlock` when bytes accepted earlier, or this frame's first byte, cannot be written
-    /// yet; `InvalidInput` for a payload over the send limit (nothing is written).
+    /// yet; `InvalidInput` for a payload the format refuses (over its limit, a format with a
+    /// head: [`write_frame_with_head`](Self::write_frame_with_head)); nothing is written then.
     pub fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
-        let header = self
+        self.write_frame_with_head(&[], payload)
+    }
+
+    /// Sends (or gathers) one frame with its head; as [`write_frame`](Self::write_frame).
+    pub fn write_frame_with_head(&mut self, head: &[u8], payload: &[u8]) -> io::Result<()> {
+        let prefix = self
             .encoder
-            .header(payload.len())
+            .prefix_with_head(head, payload.len())
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         // The common case of a coalescing writer, kept short.
-        if self.gather(&header, payload) {
+        if self.gather(&prefix, payload) {
             return Ok(());
         }
-        match self.send_encoded(&[header], &[payload]) {
+        match self.send_encoded(&[prefix], &[payload]) {
             Sent::All | Sent::Part { frames: 1.., .. } => Ok(()),
             Sent::Part { error, .. } => Err(error),
         }
@@ -306,12 +386,27 @@ impl<W: Write> FrameWriter<W> {
     /// error means none was accepted. An empty batch is `Ok(0)`. A payload over the send limit
     /// anywhere in the batch is `InvalidInput` and nothing of the batch is written.
     pub fn write_frames(&mut self, payloads: &[&[u8]]) -> io::Result<usize> {
-        let headers = payloads
+        let prefixes = payloads
             .iter()
-            .map(|p| self.encoder.header(p.len()))
-            .collect::<Result<Vec<HeaderBytes>, _>>()
+            .map(|p| self.encoder.prefix(p.len()))
+            .collect::<Result<Vec<Prefix>, _>>()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        match self.send_encoded(&headers, payloads) {
+        self.send_batch(&prefixes, payloads)
+    }
+
+    /// [`write_frames`](Self::write_frames) for frames with heads: `(head, payload)` pairs.
+    pub fn write_frames_with_heads(&mut self, frames: &[(&[u8], &[u8])]) -> io::Result<usize> {
+        let prefixes = frames
+            .iter()
+            .map(|(head, payload)| self.encoder.prefix_with_head(head, payload.len()))
+            .collect::<Result<Vec<Prefix>, _>>()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let payloads: Vec<&[u8]> = frames.iter().map(|(_, payload)| *payload).collect();
+        self.send_batch(&prefixes, &payloads)
+    }
+
+    fn send_batch(&mut self, prefixes: &[Prefix], payloads: &[&[u8]]) -> io::Result<usize> {
+        match self.send_encoded(prefixes, payloads) {
             Sent::All => Ok(payloads.len()),
             Sent::Part { frames: 0, error } => Err(error),
             Sent::Part { frames, .. } => Ok(frames),
@@ -338,7 +433,7 @@ impl<W: Write> FrameWriter<W> {
 
     /// Appends a frame to the coalescing buffer if it fits there.
     #[inline]
-    fn gather(&mut self, header: &HeaderBytes, payload: &[u8]) -> bool {
+    fn gather(&mut self, header: &Prefix, payload: &[u8]) -> bool {
         let fits = self.buf.len() + header.len() + payload.len() <= self.capacity;
         if fits {
             self.buf.extend_from_slice(header);
@@ -348,7 +443,7 @@ impl<W: Write> FrameWriter<W> {
     }
 
     /// Gathers frames while they fit the capacity and writes the rest.
-    fn send_encoded(&mut self, headers: &[HeaderBytes], payloads: &[&[u8]]) -> Sent {
+    fn send_encoded(&mut self, headers: &[Prefix], payloads: &[&[u8]]) -> Sent {
         let mut i = 0;
         while let (Some(header), Some(payload)) = (headers.get(i), payloads.get(i)) {
             if self.gather(header, payload) {
@@ -379,7 +474,7 @@ impl<W: Write> FrameWriter<W> {
 
     /// Writes frames with vectored writes. When the writer stops, the frames whose first byte
     /// it took are accepted and the unwritten rest of the last of them is kept.
-    fn send_direct(&mut self, headers: &[HeaderBytes], payloads: &[&[u8]]) -> Sent {
+    fn send_direct(&mut self, headers: &[Prefix], payloads: &[&[u8]]) -> Sent {
         // One frame (every `write_frame`) needs no allocation.
         let (mut one, mut many);
         let parts: &mut [IoSlice<'_>] = if let ([header], [payload]) = (headers, payloads) {
@@ -516,14 +611,14 @@ mod tests {
         for p in batch {
             crate::write_frame(&mut expected, &LengthEncoder::default(), p).unwrap();
         }
-        let mut w = FrameWriter::with_capacity(Vec::new(), LengthEncoder::default(), 16);
+        let mut w = FrameWriter::with_capacity(Vec::new(), FrameFormat::new(), 16);
         assert_eq!(w.write_frames(&batch).unwrap(), 4);
         w.flush().unwrap();
         assert_eq!(w.into_inner().unwrap(), expected);
 
         // One payload over the send limit: nothing of the batch is written.
         let mut w =
-            FrameWriter::with_capacity(Vec::new(), LengthEncoder::default().max_frame_len(50), 16);
+            FrameWriter::with_capacity(Vec::new(), FrameFormat::new().with_max_frame_len(50), 16);
         let err = w.write_frames(&batch).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         w.flush().unwrap();

@@ -6,7 +6,9 @@ use std::io::{self, IoSlice, Read, Write};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use unstick::{JsonEvent, JsonHeaderConfig, JsonHeaderDecoder, JsonHeaderError};
+use unstick::{
+    FrameFormat, JsonEvent, JsonHeaderConfig, JsonHeaderDecoder, JsonHeaderError, LengthEncoder,
+};
 
 use crate::window::ReadWindow;
 use crate::write::write_all_vectored;
@@ -287,11 +289,13 @@ impl<W: Write> JsonFrameWriter<W> {
         serde_json::to_writer(&mut self.header, header)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let total_size = self.check_header()?;
-        let prefix = self
-            .config
-            .get_header()
-            .encode(self.header.len() as u64)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let prefix = LengthEncoder::new(
+            FrameFormat::new()
+                .with_length(self.config.length())
+                .with_max_frame_len(self.config.max_header_len()),
+        )
+        .prefix(self.header.len())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let first = read_up_to(&mut body, &mut self.buf, total_size)?;
         write_all_vectored(
             &mut self.inner,
@@ -317,13 +321,13 @@ impl<W: Write> JsonFrameWriter<W> {
     }
 
     fn check_header(&self) -> io::Result<u64> {
-        if self.header.len() as u64 > self.config.get_max_header_len() {
+        if self.header.len() as u64 > self.config.max_header_len() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!(
                     "the JSON header is {} bytes, over the limit of {}",
                     self.header.len(),
-                    self.config.get_max_header_len()
+                    self.config.max_header_len()
                 ),
             ));
         }

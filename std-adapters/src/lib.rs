@@ -4,15 +4,15 @@
 //!   zero-copy from the read buffer, vectored writes, `WouldBlock` resumable.
 //! - `LengthCodec` (feature `tokio`): a `tokio_util::codec` on the core, zero-copy, never
 //!   reserving from an announced length.
-//! - [`write_frame`]: one length frame, header and payload in one vectored write.
+//! - [`write_frame`]: one frame, prefix and payload in one vectored write.
 //! - [`JsonFrameReader`] / [`JsonFrameWriter`]: JSON-header frames whose bodies stream as
 //!   `io::Read`, never buffered whole.
 //! - [`transfer`]: the tutorials' file upload with SHA-256 checking, temporary file and rename.
 //!
 //! ```
-//! use unstick::{LengthEncoder, LengthHeader};
+//! use unstick::{FrameFormat, LengthEncoder};
 //! let mut wire = Vec::new();
-//! unstick_std::write_frame(&mut wire, &LengthEncoder::new(LengthHeader::U32_BE), b"ping")?;
+//! unstick_std::write_frame(&mut wire, &LengthEncoder::new(FrameFormat::new()), b"ping")?;
 //! assert_eq!(wire, b"\0\0\0\x04ping");
 //! # Ok::<(), std::io::Error>(())
 //! ```
@@ -32,4 +32,4 @@ pub use codec::LengthCodec;
 pub use frames::{DEFAULT_READ_BUFFER_LEN, FrameReader, FrameWriter, decode_io_error};
 pub use json::{DEFAULT_BUFFER_LEN, JsonFrame, JsonFrameReader, JsonFrameWriter};
 pub use unstick;
-pub use write::write_frame;
+pub use write::{write_frame, write_frame_with_head};

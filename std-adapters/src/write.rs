@@ -28,28 +28,38 @@ pub(crate) fn write_all_vectored<W: Write + ?Sized>(
     Ok(())
 }
 
-/// Writes one frame (header, then payload) to `writer`, completing partial writes and retrying
-/// `Interrupted`.
+/// Writes one frame of a format without a head (length field, then payload) to `writer`,
+/// completing partial writes and retrying `Interrupted`.
 ///
-/// Header and payload go out together in vectored writes, so the payload is never copied and a
-/// socket with Nagle's algorithm does not send the header alone. An encoder limit violation is
-/// an `InvalidInput` error with the [`unstick::EncodeError`] as its source; nothing is written
-/// then.
+/// Prefix and payload go out together in vectored writes, so the payload is never copied and a
+/// socket with Nagle's algorithm does not send the prefix alone. A payload the format refuses
+/// is an `InvalidInput` error with the [`unstick::EncodeError`] as its source; nothing is
+/// written then.
 pub fn write_frame<W: Write + ?Sized>(
     writer: &mut W,
     encoder: &LengthEncoder,
     payload: &[u8],
 ) -> io::Result<()> {
-    let header = encoder
-        .header(payload.len())
+    write_frame_with_head(writer, encoder, &[], payload)
+}
+
+/// [`write_frame`] for a format with a head: head, length field, payload.
+pub fn write_frame_with_head<W: Write + ?Sized>(
+    writer: &mut W,
+    encoder: &LengthEncoder,
+    head: &[u8],
+    payload: &[u8],
+) -> io::Result<()> {
+    let prefix = encoder
+        .prefix_with_head(head, payload.len())
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    write_all_vectored(writer, &mut [IoSlice::new(&header), IoSlice::new(payload)])
+    write_all_vectored(writer, &mut [IoSlice::new(&prefix), IoSlice::new(payload)])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use unstick::LengthHeader;
+    use unstick::{FrameFormat, LengthField};
 
     /// A writer that takes at most `step` bytes per call and is interrupted every other call.
     pub(crate) struct Stingy {
@@ -75,7 +85,7 @@ mod tests {
 
     #[test]
     fn completes_partial_and_interrupted_writes() {
-        let encoder = LengthEncoder::new(LengthHeader::I32_LE);
+        let encoder = LengthEncoder::new(FrameFormat::new().with_length(LengthField::I32_LE));
         let mut w = Stingy {
             out: Vec::new(),
             step: 3,
@@ -91,11 +101,18 @@ mod tests {
 
     #[test]
     fn refuses_over_limit_without_writing() {
-        let encoder = LengthEncoder::new(LengthHeader::U16_BE).max_frame_len(4);
+        let encoder = LengthEncoder::new(
+            FrameFormat::new()
+                .with_length(LengthField::U16_BE)
+                .with_max_frame_len(4),
+        );
         let mut out = Vec::new();
         let err = write_frame(&mut out, &encoder, b"12345").unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
-        assert!(err.to_string().contains("send limit of 4"), "{err}");
+        assert!(
+            err.to_string().contains("maximum frame length of 4"),
+            "{err}"
+        );
         assert!(out.is_empty());
     }
 }

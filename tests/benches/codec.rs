@@ -11,7 +11,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
-use unstick::{DecoderConfig, LengthEncoder};
+use unstick::FrameFormat;
 use unstick_std::LengthCodec;
 
 const PAYLOADS: [usize; 3] = [16, 256, 4 << 10];
@@ -25,10 +25,7 @@ fn tokio_codec(max: usize) -> LengthDelimitedCodec {
 }
 
 fn unstick_codec(max: usize) -> LengthCodec {
-    LengthCodec::new(
-        DecoderConfig::new().max_frame_len(max as u64),
-        LengthEncoder::default(),
-    )
+    LengthCodec::new(FrameFormat::new().with_max_frame_len(max as u64))
 }
 
 fn encode_batch<C: Encoder<Bytes>>(codec: &mut C, data: &Bytes, n: usize, dst: &mut BytesMut)

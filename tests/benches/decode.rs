@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::BytesMut;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use tokio_util::codec::{Decoder, LengthDelimitedCodec};
-use unstick::{DecoderConfig, Event, LengthDecoder, LengthHeader};
+use unstick::{Event, FrameFormat, LengthDecoder};
 use unstick_tests::encode_stream;
 
 const PAYLOADS: [usize; 5] = [16, 256, 4 << 10, 64 << 10, 1 << 20];
@@ -40,7 +40,7 @@ fn unstick_decode(
             let step = decoder.decode(input).expect("valid stream");
             input = &input[step.consumed..];
             match step.event {
-                Some(Event::Frame(f)) => frame(f),
+                Some(Event::Frame(f)) => frame(f.payload),
                 Some(other) => panic!("unexpected {other:?}"),
                 None => break,
             }
@@ -67,9 +67,9 @@ fn bench(c: &mut Criterion) {
     for payload in PAYLOADS {
         let count = (STREAM_BYTES / (payload + 4)).max(4);
         let payloads: Vec<Vec<u8>> = (0..count).map(|i| vec![i as u8; payload]).collect();
-        let stream = encode_stream(LengthHeader::U32_BE, &payloads);
+        let config = FrameFormat::new().with_max_frame_len(payload as u64);
+        let stream = encode_stream(config, &payloads);
         let mut storage = vec![0u8; payload];
-        let config = DecoderConfig::new().max_frame_len(payload as u64);
 
         for chunk_size in CHUNKS {
             let chunks: Vec<&[u8]> = stream.chunks(chunk_size).collect();
@@ -105,7 +105,7 @@ fn bench(c: &mut Criterion) {
                     for chunk in &chunks {
                         decoder
                             .decode_all(chunk, |event| match event {
-                                Event::Frame(f) => bytes += black_box(f).len(),
+                                Event::Frame(f) => bytes += black_box(f.payload).len(),
                                 other => panic!("unexpected {other:?}"),
                             })
                             .expect("valid stream");
@@ -117,7 +117,7 @@ fn bench(c: &mut Criterion) {
             // from the chunks, never copied. Only meaningful where frames exceed the buffer.
             if payload > 1024 {
                 let mut small = [0u8; 1024];
-                let streaming = config.streaming(true);
+                let streaming = config.with_streaming(true);
                 let mut streamer = LengthDecoder::new(streaming, &mut small[..]).unwrap();
                 group.bench_function(BenchmarkId::from_parameter("unstick-stream"), |b| {
                     b.iter(|| {

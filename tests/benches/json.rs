@@ -55,7 +55,7 @@ fn headers(c: &mut Criterion) {
 }
 
 fn bodies(c: &mut Criterion) {
-    let config = JsonHeaderConfig::new().max_body_len(u64::MAX);
+    let config = JsonHeaderConfig::new().with_max_body_len(u64::MAX);
     for body_len in [1 << 10, 64 << 10, 1 << 20, 64 << 20] {
         let count = ((64 << 20) / body_len).clamp(1, 4096);
         let stream: Vec<u8> = (0..count).flat_map(|_| frame(body_len)).collect();

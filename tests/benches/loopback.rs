@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use futures_util::{SinkExt, StreamExt};
 use tokio_util::codec::{Decoder, Encoder, FramedRead, FramedWrite, LengthDelimitedCodec};
-use unstick::{DecoderConfig, LengthEncoder};
+use unstick::FrameFormat;
 use unstick_std::{FrameReader, FrameWriter, LengthCodec};
 
 const PAYLOADS: [usize; 3] = [16, 4 << 10, 1 << 20];
@@ -43,27 +43,28 @@ fn timed(send: impl FnOnce(TcpStream) + Send + 'static, recv: impl FnOnce(TcpStr
     elapsed
 }
 
-/// unstick's `FrameReader` receiving what a `FrameWriter` made by `writer` sends.
+/// unstick's `FrameReader` receiving what a `FrameWriter` made by `writer` sends, both ends
+/// with the same format.
 fn unstick_frames<W: Write + 'static>(
     payload: usize,
-    writer: fn(TcpStream) -> FrameWriter<W>,
+    writer: fn(TcpStream, FrameFormat) -> FrameWriter<W>,
 ) -> Duration {
     let n = count(payload);
-    let max = payload as u64;
+    let format = FrameFormat::new().with_max_frame_len(payload as u64);
     timed(
         move |tx| {
             let data = vec![7u8; payload];
-            let mut w = writer(tx);
+            let mut w = writer(tx, format);
             for _ in 0..n {
                 w.write_frame(&data).unwrap();
             }
             w.flush().unwrap();
         },
         move |rx| {
-            let mut r = FrameReader::new(rx, DecoderConfig::new().max_frame_len(max));
+            let mut r = FrameReader::new(rx, format);
             let mut got = 0;
             while let Some(f) = r.read_frame().unwrap() {
-                assert_eq!(f.len(), payload);
+                assert_eq!(f.payload.len(), payload);
                 got += 1;
             }
             assert_eq!(got, n);
@@ -73,17 +74,14 @@ fn unstick_frames<W: Write + 'static>(
 
 fn unstick_blocking(payload: usize) -> Duration {
     // Small frames: a BufWriter batches them into large writes, like FramedWrite does.
-    unstick_frames(payload, |tx| {
-        FrameWriter::new(
-            BufWriter::with_capacity(64 << 10, tx),
-            LengthEncoder::default(),
-        )
+    unstick_frames(payload, |tx, format| {
+        FrameWriter::new(BufWriter::with_capacity(64 << 10, tx), format)
     })
 }
 
 fn unstick_coalescing(payload: usize) -> Duration {
-    unstick_frames(payload, |tx| {
-        FrameWriter::with_capacity(tx, LengthEncoder::default(), 64 << 10)
+    unstick_frames(payload, |tx, format| {
+        FrameWriter::with_capacity(tx, format, 64 << 10)
     })
 }
 
@@ -186,10 +184,7 @@ fn bench(c: &mut Criterion) {
                 (0..iters)
                     .map(|_| {
                         tokio_framed(&rt, payload, || {
-                            LengthCodec::new(
-                                DecoderConfig::new().max_frame_len(payload as u64),
-                                LengthEncoder::default(),
-                            )
+                            LengthCodec::new(FrameFormat::new().with_max_frame_len(payload as u64))
                         })
                     })
                     .sum()

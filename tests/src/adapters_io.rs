@@ -17,7 +17,7 @@ use std::rc::Rc;
 use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
 use unstick::{
-    ByteOrder, DecoderConfig, HeaderWidth, JsonHeaderConfig, LengthEncoder, LengthHeader, Oversize,
+    ByteOrder, FrameFormat, JsonHeaderConfig, LengthEncoder, LengthField, Oversize, Width,
 };
 use unstick_std::{FrameReader, FrameWriter, JsonFrameReader, JsonFrameWriter, LengthCodec};
 
@@ -196,24 +196,48 @@ impl Read for ScriptedReader {
     }
 }
 
-fn header(d: &mut Draw<'_>) -> LengthHeader {
-    let width = [
-        HeaderWidth::W1,
-        HeaderWidth::W2,
-        HeaderWidth::W3,
-        HeaderWidth::W4,
-        HeaderWidth::W8,
-    ][d.below(5)];
-    let order = if d.byte() & 1 == 0 {
-        ByteOrder::Big
-    } else {
-        ByteOrder::Little
+/// A frame shape: a head of 0 to 16 bytes, any length field, a small adjustment.
+fn format(d: &mut Draw<'_>) -> FrameFormat {
+    let length = match d.byte() % 8 {
+        0 => LengthField::Leb128,
+        1 => LengthField::MqttVbi,
+        2 => LengthField::QuicVarint,
+        _ => {
+            let width = [Width::W1, Width::W2, Width::W3, Width::W4, Width::W8][d.below(5)];
+            let order = if d.byte() & 1 == 0 {
+                ByteOrder::Big
+            } else {
+                ByteOrder::Little
+            };
+            LengthField::fixed(width, order, d.byte() & 1 == 1)
+        }
     };
-    LengthHeader::new(width, order, d.byte() & 1 == 1)
+    let head_len = match d.byte() % 4 {
+        0 | 1 => 0,
+        2 => d.below(5),
+        _ => d.below(17),
+    };
+    let adjustment = match d.byte() % 4 {
+        0 | 1 => 0,
+        _ => d.below(17) as i32 - 8,
+    };
+    FrameFormat::new()
+        .with_head_len(head_len)
+        .with_length(length)
+        .with_adjustment(adjustment)
+        .with_non_minimal_lengths(d.byte() & 1 == 1)
+}
+
+/// Whether a `len`-byte payload can be sent in `format`, worked out apart from the encoder.
+fn sendable(format: FrameFormat, len: usize) -> bool {
+    let value = len as i128 - i128::from(format.adjustment());
+    len as u64 <= format.max_frame_len()
+        && value >= 0
+        && value <= i128::from(format.length().max_value())
 }
 
 /// Receive limits: a small or a 1 MiB maximum, over-limit frames refused or skipped.
-fn receive_config(d: &mut Draw<'_>, header: LengthHeader) -> DecoderConfig {
+fn receive_config(d: &mut Draw<'_>, format: FrameFormat) -> FrameFormat {
     let max = match d.byte() % 3 {
         0 => d.below(400) as u64,
         _ => 1 << 20,
@@ -223,19 +247,23 @@ fn receive_config(d: &mut Draw<'_>, header: LengthHeader) -> DecoderConfig {
     } else {
         Oversize::Skip
     };
-    DecoderConfig::new()
-        .header(header)
-        .max_frame_len(max)
-        .oversize(oversize)
+    format.with_max_frame_len(max).with_oversize(oversize)
+}
+
+/// The head of the frame with this index.
+fn head(format: FrameFormat, index: usize) -> Vec<u8> {
+    (0..format.head_len())
+        .map(|i| (index * 13 + i) as u8)
+        .collect()
 }
 
 /// The frames a reader hands out (skipped ones are not), in order.
-fn whole_frames(expect: &Outcome) -> Vec<&Vec<u8>> {
+fn whole_frames(expect: &Outcome) -> Vec<(&[u8], &[u8])> {
     expect
         .items
         .iter()
         .filter_map(|item| match item {
-            Item::Frame(p) => Some(p),
+            Item::Frame { head, payload } => Some((&head[..], &payload[..])),
             _ => None,
         })
         .collect()
@@ -266,12 +294,13 @@ pub fn run(data: &[u8]) {
 /// `FrameWriter` (plain or coalescing; `write_frame`, `write_frames`, `flush`, drop), then
 /// `FrameReader` over what it wrote, possibly cut short or followed by garbage.
 fn length_frames(d: &mut Draw<'_>) {
-    let header = header(d);
+    let shape = format(d);
     let send_limit = match d.byte() % 4 {
         0 => d.below(500) as u64,
-        _ => header.max_len(),
+        _ => u64::MAX,
     };
-    let encoder = LengthEncoder::new(header).max_frame_len(send_limit);
+    let send = shape.with_max_frame_len(send_limit);
+    let encoder = LengthEncoder::new(send);
     let capacity = match d.byte() % 3 {
         0 => 0,
         1 => d.below(64),
@@ -284,8 +313,8 @@ fn length_frames(d: &mut Draw<'_>) {
         wire: shared_wire.clone(),
         calm: calm.clone(),
     };
-    let mut writer = FrameWriter::with_capacity(transport, encoder, capacity);
-    let mut accepted: Vec<Vec<u8>> = Vec::new();
+    let mut writer = FrameWriter::with_capacity(transport, send, capacity);
+    let mut accepted: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     let mut attempts = 0;
     let ops = d.below(24);
     for op in 0..ops {
@@ -293,18 +322,20 @@ fn length_frames(d: &mut Draw<'_>) {
             0..=3 => {
                 let len = payload_len(d);
                 let p = payload(op, len);
+                let h = head(send, op);
                 let wire_before = shared_wire.borrow().len();
                 let pending_before = writer.pending();
                 loop {
                     attempts += 1;
                     assert!(attempts < MAX_ATTEMPTS, "write_frame makes no progress");
-                    match writer.write_frame(&p) {
+                    match writer.write_frame_with_head(&h, &p) {
                         Ok(()) => {
-                            accepted.push(p.clone());
+                            assert!(sendable(send, p.len()));
+                            accepted.push((h.clone(), p.clone()));
                             break;
                         }
                         Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
-                            assert!(p.len() as u64 > send_limit.min(header.max_len()));
+                            assert!(!sendable(send, p.len()));
                             assert_eq!(shared_wire.borrow().len(), wire_before);
                             assert_eq!(writer.pending(), pending_before);
                             break;
@@ -314,38 +345,45 @@ fn length_frames(d: &mut Draw<'_>) {
                         Err(_) => {}
                     }
                 }
-                assert!(writer.pending() <= capacity.max(pending_before) + 9 + len);
+                assert!(writer.pending() <= capacity.max(pending_before) + 26 + len);
             }
             4..=6 => {
                 let n = d.below(8);
-                let batch: Vec<Vec<u8>> = (0..n)
-                    .map(|i| payload(op * 8 + i, payload_len(d)))
+                let batch: Vec<(Vec<u8>, Vec<u8>)> = (0..n)
+                    .map(|i| (head(send, op * 8 + i), payload(op * 8 + i, payload_len(d))))
                     .collect();
-                let mut rest: Vec<&[u8]> = batch.iter().map(Vec::as_slice).collect();
-                let largest = rest.iter().map(|p| p.len()).max().unwrap_or(0);
+                let mut rest: Vec<(&[u8], &[u8])> =
+                    batch.iter().map(|(h, p)| (&h[..], &p[..])).collect();
+                let largest = rest.iter().map(|(_, p)| p.len()).max().unwrap_or(0);
                 let pending_before = writer.pending();
                 while !rest.is_empty() {
                     attempts += 1;
                     assert!(attempts < MAX_ATTEMPTS, "write_frames makes no progress");
                     let wire_before = shared_wire.borrow().len();
                     let pending = writer.pending();
-                    match writer.write_frames(&rest) {
+                    // Without a head, the plain batch call; with one, the call with heads.
+                    let sent = if send.head_len() == 0 {
+                        let payloads: Vec<&[u8]> = rest.iter().map(|(_, p)| *p).collect();
+                        writer.write_frames(&payloads)
+                    } else {
+                        writer.write_frames_with_heads(&rest)
+                    };
+                    match sent {
                         Ok(n) => {
                             assert!(n >= 1 && n <= rest.len(), "{n} of {}", rest.len());
-                            accepted.extend(rest.drain(..n).map(<[u8]>::to_vec));
+                            accepted.extend(rest.drain(..n).map(|(h, p)| (h.to_vec(), p.to_vec())));
                         }
                         Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
                             // Nothing of the batch is written; drop the refused payloads.
                             assert_eq!(shared_wire.borrow().len(), wire_before);
                             assert_eq!(writer.pending(), pending);
-                            let limit = send_limit.min(header.max_len());
-                            assert!(rest.iter().any(|p| p.len() as u64 > limit));
-                            rest.retain(|p| p.len() as u64 <= limit);
+                            assert!(rest.iter().any(|(_, p)| !sendable(send, p.len())));
+                            rest.retain(|(_, p)| sendable(send, p.len()));
                         }
                         Err(_) => {}
                     }
                 }
-                assert!(writer.pending() <= capacity.max(pending_before) + 9 + largest);
+                assert!(writer.pending() <= capacity.max(pending_before) + 26 + largest);
             }
             _ => {
                 attempts += 1;
@@ -365,18 +403,18 @@ fn length_frames(d: &mut Draw<'_>) {
         assert!(!writer.has_pending());
     } else {
         calm.set(true);
-        if capacity > header.len() {
-            let p = payload(999, 1);
-            if writer.write_frame(&p).is_ok() {
-                accepted.push(p);
+        if capacity > send.head_len() + send.length().max_len() {
+            let (h, p) = (head(send, 999), payload(999, 1));
+            if writer.write_frame_with_head(&h, &p).is_ok() {
+                accepted.push((h, p));
             }
         }
         drop(writer);
     }
     let wire = shared_wire.take();
     let mut expected = Vec::new();
-    for p in &accepted {
-        expected.extend_from_slice(&encoder.header(p.len()).unwrap());
+    for (h, p) in &accepted {
+        expected.extend_from_slice(&encoder.prefix_with_head(h, p.len()).unwrap());
         expected.extend_from_slice(p);
     }
     assert!(
@@ -394,7 +432,7 @@ fn length_frames(d: &mut Draw<'_>) {
         }
         _ => {}
     }
-    let config = receive_config(d, header);
+    let config = receive_config(d, shape);
     let expect = reference(config, usize::MAX, &stream);
     let buffer_len = 1 + d.below(70_000);
     let transport = ScriptedReader {
@@ -412,7 +450,10 @@ fn length_frames(d: &mut Draw<'_>) {
         match reader.read_frame() {
             Ok(Some(frame)) => {
                 assert!(got < frames.len(), "a frame that was never sent");
-                assert!(frame == frames[got].as_slice(), "frame {got} differs");
+                assert!(
+                    (frame.head, frame.payload) == frames[got],
+                    "frame {got} differs"
+                );
                 got += 1;
             }
             // A clean end: early only if the script ended the stream early.
@@ -452,7 +493,7 @@ fn length_frames(d: &mut Draw<'_>) {
 /// `JsonFrameWriter` (blocking by its docs: it stops at the first error and the frame on the
 /// wire is then incomplete), then `JsonFrameReader` over the wire with reads of every size.
 fn json_frames(d: &mut Draw<'_>) {
-    let config = JsonHeaderConfig::new().header(LengthHeader::I32_LE);
+    let config = JsonHeaderConfig::new().with_length(LengthField::I32_LE);
     let shared_wire = Rc::new(RefCell::new(Vec::new()));
     let transport = ScriptedWriter {
         script: Script::draw(d, false),
@@ -568,17 +609,19 @@ fn json_frames(d: &mut Draw<'_>) {
 /// `LengthCodec` against the blocking writer's encoding, fed in chunks the script decides, with
 /// `decode_eof` at the end.
 fn codec(d: &mut Draw<'_>) {
-    let header = header(d);
-    let config = receive_config(d, header);
-    let encoder = LengthEncoder::new(header);
-    let mut codec = LengthCodec::new(config, encoder);
+    let shape = format(d);
+    let config = receive_config(d, shape);
+    let encoder = LengthEncoder::new(config);
+    let mut codec = LengthCodec::new(config);
     let mut stream = BytesMut::new();
     for i in 0..d.below(12) {
-        let p = payload(i, payload_len(d));
+        let (h, p) = (head(config, i), payload(i, payload_len(d)));
         let mut plain = Vec::new();
-        let written = unstick_std::write_frame(&mut plain, &encoder, &p);
+        let written = unstick_std::write_frame_with_head(&mut plain, &encoder, &h, &p);
         let before = stream.len();
-        match codec.encode(&p[..], &mut stream) {
+        // The codec's item is the head, then the payload.
+        let item = [&h[..], &p[..]].concat();
+        match codec.encode(&item[..], &mut stream) {
             Ok(()) => assert_eq!(stream[before..], plain[..]),
             Err(e) => {
                 assert!(written.is_err());
@@ -615,7 +658,7 @@ fn codec(d: &mut Draw<'_>) {
         match result {
             Ok(Some(frame)) => {
                 assert!(
-                    got < frames.len() && frame[..] == frames[got][..],
+                    got < frames.len() && frame[..] == [frames[got].0, frames[got].1].concat(),
                     "frame {got}"
                 );
                 got += 1;

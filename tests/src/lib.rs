@@ -4,9 +4,12 @@
 pub mod adapters_io;
 pub mod programs;
 
+pub mod reference;
+
+pub use reference::{reference, reference_field};
+
 use unstick::{
-    ByteOrder, DecodeError, DecoderConfig, Event, FrameBuffer, LengthDecoder, LengthEncoder,
-    LengthHeader, Oversize,
+    DecodeError, Event, FrameBuffer, FrameFormat, LengthDecoder, LengthEncoder, Oversize,
 };
 
 /// A small deterministic PRNG (xorshift64*), so both ends of a test derive the same data.
@@ -50,20 +53,59 @@ impl Rng {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
     /// [`Event::Frame`].
-    Frame(Vec<u8>),
-    /// `StreamStart`, pieces and `StreamEnd`, the pieces concatenated.
-    Streamed(Vec<u8>),
+    Frame {
+        /// The frame's head.
+        head: Vec<u8>,
+        /// The frame's payload.
+        payload: Vec<u8>,
+    },
+    /// `StreamStart` (with the head), pieces and `StreamEnd`, the pieces concatenated.
+    Streamed {
+        /// The frame's head.
+        head: Vec<u8>,
+        /// The pieces, concatenated.
+        payload: Vec<u8>,
+    },
     /// [`Event::Skipped`].
     Skipped(u64),
 }
 
 impl Item {
+    /// A whole frame without a head.
+    pub fn frame(payload: impl Into<Vec<u8>>) -> Self {
+        Item::Frame {
+            head: Vec::new(),
+            payload: payload.into(),
+        }
+    }
+    /// A streamed frame without a head.
+    pub fn streamed(payload: impl Into<Vec<u8>>) -> Self {
+        Item::Streamed {
+            head: Vec::new(),
+            payload: payload.into(),
+        }
+    }
     /// The payload of a whole or streamed frame.
     pub fn payload(&self) -> Option<&[u8]> {
         match self {
-            Item::Frame(p) | Item::Streamed(p) => Some(p),
+            Item::Frame { payload, .. } | Item::Streamed { payload, .. } => Some(payload),
             Item::Skipped(_) => None,
         }
+    }
+    /// The head of a whole or streamed frame.
+    pub fn head(&self) -> Option<&[u8]> {
+        match self {
+            Item::Frame { head, .. } | Item::Streamed { head, .. } => Some(head),
+            Item::Skipped(_) => None,
+        }
+    }
+}
+
+/// The item for a whole frame event.
+fn frame_item(frame: unstick::Frame<'_>) -> Item {
+    Item::Frame {
+        head: frame.head.to_vec(),
+        payload: frame.payload.to_vec(),
     }
 }
 
@@ -77,13 +119,23 @@ pub struct Outcome {
     pub end: Result<(), DecodeError>,
 }
 
-/// Encodes `payloads` back to back with `header`.
-pub fn encode_stream(header: LengthHeader, payloads: &[Vec<u8>]) -> Vec<u8> {
-    let encoder = LengthEncoder::new(header);
+/// Encodes `payloads` back to back in `format` (which has no head).
+pub fn encode_stream(format: FrameFormat, payloads: &[Vec<u8>]) -> Vec<u8> {
+    let frames: Vec<(Vec<u8>, Vec<u8>)> =
+        payloads.iter().map(|p| (Vec::new(), p.clone())).collect();
+    encode_frames(format, &frames)
+}
+
+/// Encodes `(head, payload)` frames back to back in `format`.
+pub fn encode_frames(format: FrameFormat, frames: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+    let encoder = LengthEncoder::new(format);
     let mut out = Vec::new();
-    for p in payloads {
-        out.extend_from_slice(&encoder.header(p.len()).expect("payload fits the header"));
-        out.extend_from_slice(p);
+    for (head, payload) in frames {
+        let prefix = encoder
+            .prefix_with_head(head, payload.len())
+            .expect("the format carries the frame");
+        out.extend_from_slice(&prefix);
+        out.extend_from_slice(payload);
     }
     out
 }
@@ -115,10 +167,11 @@ pub fn split<'a>(stream: &'a [u8], sizes: &[usize]) -> Vec<&'a [u8]> {
 /// length; frames respect the limit; a failed decoder stays failed; no endless run of events
 /// that consume nothing.
 pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> Outcome {
-    let max = decoder.config().get_max_frame_len();
-    let streaming = decoder.config().get_streaming();
+    let format = *decoder.format();
+    let max = format.max_frame_len();
+    let streaming = format.streaming();
     let mut items = Vec::new();
-    let mut stream: Option<(u64, Vec<u8>)> = None;
+    let mut stream: Option<(u64, Vec<u8>, Vec<u8>)> = None;
     for chunk in chunks {
         let mut input: &[u8] = chunk;
         let mut idle_events = 0;
@@ -150,16 +203,18 @@ pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> 
             match event {
                 Event::Frame(f) => {
                     assert!(stream.is_none(), "whole frame inside a streamed frame");
-                    assert!(f.len() as u64 <= max, "frame over the limit");
-                    items.push(Item::Frame(f.to_vec()));
+                    assert!(f.payload.len() as u64 <= max, "frame over the limit");
+                    assert_eq!(f.head.len(), format.head_len(), "head of the wrong size");
+                    items.push(frame_item(f));
                 }
-                Event::StreamStart { len } => {
+                Event::StreamStart { head, len } => {
                     assert!(streaming, "stream event without streaming");
                     assert!(stream.is_none(), "stream start inside a stream");
-                    stream = Some((len, Vec::new()));
+                    assert_eq!(head.len(), format.head_len(), "head of the wrong size");
+                    stream = Some((len, head.to_vec(), Vec::new()));
                 }
                 Event::StreamPiece(piece) => {
-                    let (len, body) = stream.as_mut().expect("piece outside a stream");
+                    let (len, _, body) = stream.as_mut().expect("piece outside a stream");
                     assert!(!piece.is_empty(), "empty piece");
                     body.extend_from_slice(piece);
                     assert!(
@@ -168,13 +223,13 @@ pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> 
                     );
                 }
                 Event::StreamEnd => {
-                    let (len, body) = stream.take().expect("end outside a stream");
-                    assert_eq!(body.len() as u64, len, "stream ended short");
-                    items.push(Item::Streamed(body));
+                    let (len, head, payload) = stream.take().expect("end outside a stream");
+                    assert_eq!(payload.len() as u64, len, "stream ended short");
+                    items.push(Item::Streamed { head, payload });
                 }
                 Event::Skipped { len } => {
-                    assert_eq!(decoder.config().get_oversize(), Oversize::Skip);
-                    assert!(len > decoder.config().get_max_frame_len());
+                    assert_eq!(format.oversize(), Oversize::Skip);
+                    assert!(len > max);
                     items.push(Item::Skipped(len));
                 }
             }
@@ -189,29 +244,29 @@ pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> 
 /// Like [`run`], but through [`LengthDecoder::decode_all`]; checks event order the same way.
 pub fn run_all<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> Outcome {
     let mut items = Vec::new();
-    let mut stream: Option<(u64, Vec<u8>)> = None;
+    let mut stream: Option<(u64, Vec<u8>, Vec<u8>)> = None;
     for chunk in chunks {
         let result = decoder.decode_all(chunk, |event| match event {
             Event::Frame(f) => {
                 assert!(stream.is_none(), "whole frame inside a streamed frame");
-                items.push(Item::Frame(f.to_vec()));
+                items.push(frame_item(f));
             }
-            Event::StreamStart { len } => {
+            Event::StreamStart { head, len } => {
                 assert!(stream.is_none(), "stream start inside a stream");
-                stream = Some((len, Vec::new()));
+                stream = Some((len, head.to_vec(), Vec::new()));
             }
             Event::StreamPiece(piece) => {
                 assert!(!piece.is_empty(), "empty piece");
                 stream
                     .as_mut()
                     .expect("piece outside a stream")
-                    .1
+                    .2
                     .extend_from_slice(piece);
             }
             Event::StreamEnd => {
-                let (len, body) = stream.take().expect("end outside a stream");
-                assert_eq!(body.len() as u64, len, "stream ended short");
-                items.push(Item::Streamed(body));
+                let (len, head, payload) = stream.take().expect("end outside a stream");
+                assert_eq!(payload.len() as u64, len, "stream ended short");
+                items.push(Item::Streamed { head, payload });
             }
             Event::Skipped { len } => items.push(Item::Skipped(len)),
         });
@@ -229,11 +284,11 @@ pub fn run_all<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]])
 /// [`LengthDecoder::decode_whole`], consumed bytes dropped. Checks that frames are slices of
 /// the buffer ending at `consumed` and that `None` never loses bytes. At the end the rest goes
 /// through `decode` and `finish`.
-pub fn run_whole(config: DecoderConfig, capacity: usize, chunks: &[&[u8]]) -> Outcome {
+pub fn run_whole(format: FrameFormat, capacity: usize, chunks: &[&[u8]]) -> Outcome {
     let mut storage = vec![0u8; capacity];
-    let mut decoder = LengthDecoder::new(config, &mut storage[..]).expect("valid config");
+    let mut decoder = LengthDecoder::new(format, &mut storage[..]).expect("valid format");
     let mut items = Vec::new();
-    let mut stream: Option<(u64, Vec<u8>)> = None;
+    let mut stream: Option<(Vec<u8>, Vec<u8>)> = None;
     let mut buffer: Vec<u8> = Vec::new();
     for chunk in chunks {
         buffer.extend_from_slice(chunk);
@@ -246,24 +301,26 @@ pub fn run_whole(config: DecoderConfig, capacity: usize, chunks: &[&[u8]]) -> Ou
             let consumed = step.consumed;
             let more = match step.event {
                 Some(Event::Frame(f)) => {
-                    assert!(
-                        f.is_empty() || range.contains(&f.as_ptr()),
-                        "frame was copied"
-                    );
+                    for part in [f.head, f.payload] {
+                        assert!(
+                            part.is_empty() || range.contains(&part.as_ptr()),
+                            "frame was copied"
+                        );
+                    }
                     assert_eq!(
-                        f.as_ptr() as usize + f.len(),
+                        f.payload.as_ptr() as usize + f.payload.len(),
                         range.start as usize + consumed,
                         "frame does not end at consumed"
                     );
-                    items.push(Item::Frame(f.to_vec()));
+                    items.push(frame_item(f));
                     true
                 }
                 Some(Event::Skipped { len }) => {
                     items.push(Item::Skipped(len));
                     true
                 }
-                Some(Event::StreamStart { len }) => {
-                    stream = Some((len, Vec::new()));
+                Some(Event::StreamStart { head, .. }) => {
+                    stream = Some((head.to_vec(), Vec::new()));
                     true
                 }
                 Some(Event::StreamPiece(p)) => {
@@ -275,8 +332,8 @@ pub fn run_whole(config: DecoderConfig, capacity: usize, chunks: &[&[u8]]) -> Ou
                     true
                 }
                 Some(Event::StreamEnd) => {
-                    let (_, body) = stream.take().expect("end of a stream");
-                    items.push(Item::Streamed(body));
+                    let (head, payload) = stream.take().expect("end of a stream");
+                    items.push(Item::Streamed { head, payload });
                     true
                 }
                 None => false,
@@ -299,9 +356,9 @@ pub fn run_whole(config: DecoderConfig, capacity: usize, chunks: &[&[u8]]) -> Ou
 /// reads of `stream` straight into [`LengthDecoder::spare`], then
 /// [`commit`](LengthDecoder::commit). Needs a buffer of at least one byte when streaming or
 /// skipping. Checks that frames equal [`LengthDecoder::stored`].
-pub fn run_spare(config: DecoderConfig, capacity: usize, stream: &[u8], seed: u64) -> Outcome {
+pub fn run_spare(format: FrameFormat, capacity: usize, stream: &[u8], seed: u64) -> Outcome {
     let mut storage = vec![0u8; capacity];
-    let mut decoder = LengthDecoder::new(config, &mut storage[..]).expect("valid config");
+    let mut decoder = LengthDecoder::new(format, &mut storage[..]).expect("valid format");
     run_spare_with(&mut decoder, stream, seed)
 }
 
@@ -313,9 +370,10 @@ pub fn run_spare_with<B: FrameBuffer>(
 ) -> Outcome {
     let mut rng = Rng::new(seed);
     let mut items = Vec::new();
-    let mut open: Option<Vec<u8>> = None;
+    let mut open: Option<(Vec<u8>, Vec<u8>)> = None;
     let mut rest = stream;
     let mut idle = 0;
+    let h = decoder.format().head_len();
     loop {
         let spare = decoder.spare();
         let want = spare.len();
@@ -348,17 +406,21 @@ pub fn run_spare_with<B: FrameBuffer>(
         }
         match event {
             Some(Event::Frame(f)) => {
-                let f = f.to_vec();
-                assert_eq!(decoder.stored(f.len()), &f[..]);
-                items.push(Item::Frame(f));
+                let item = frame_item(f);
+                let (head, payload) = (item.head().unwrap(), item.payload().unwrap());
+                let stored = decoder.stored(h + payload.len());
+                assert_eq!((&stored[..h], &stored[h..]), (head, payload));
+                items.push(item);
             }
-            Some(Event::StreamStart { .. }) => open = Some(Vec::new()),
+            Some(Event::StreamStart { head, .. }) => open = Some((head.to_vec(), Vec::new())),
             Some(Event::StreamPiece(p)) => open
                 .as_mut()
                 .expect("piece in a stream")
+                .1
                 .extend_from_slice(p),
             Some(Event::StreamEnd) => {
-                items.push(Item::Streamed(open.take().expect("end of a stream")))
+                let (head, payload) = open.take().expect("end of a stream");
+                items.push(Item::Streamed { head, payload });
             }
             Some(Event::Skipped { len }) => items.push(Item::Skipped(len)),
             None => {}
@@ -366,101 +428,18 @@ pub fn run_spare_with<B: FrameBuffer>(
     }
 }
 
-/// [`run_all`] on a fresh decoder with `config` over a `capacity`-byte slice buffer.
-pub fn run_all_fresh(config: DecoderConfig, capacity: usize, chunks: &[&[u8]]) -> Outcome {
+/// [`run_all`] on a fresh decoder with `format` over a `capacity`-byte slice buffer.
+pub fn run_all_fresh(format: FrameFormat, capacity: usize, chunks: &[&[u8]]) -> Outcome {
     let mut buf = vec![0u8; capacity];
-    let mut decoder = LengthDecoder::new(config, &mut buf[..]).expect("valid config");
+    let mut decoder = LengthDecoder::new(format, &mut buf[..]).expect("valid format");
     run_all(&mut decoder, chunks)
 }
 
-/// A fresh decoder with `config` over a `capacity`-byte slice buffer, fed `chunks`.
-pub fn run_fresh(config: DecoderConfig, capacity: usize, chunks: &[&[u8]]) -> Outcome {
+/// A fresh decoder with `format` over a `capacity`-byte slice buffer, fed `chunks`.
+pub fn run_fresh(format: FrameFormat, capacity: usize, chunks: &[&[u8]]) -> Outcome {
     let mut buf = vec![0u8; capacity];
-    let mut decoder = LengthDecoder::new(config, &mut buf[..]).expect("valid config");
+    let mut decoder = LengthDecoder::new(format, &mut buf[..]).expect("valid format");
     run(&mut decoder, chunks)
-}
-
-/// Reads a header the slow, obvious way: `Ok(len)` or `Err(negative value)`.
-pub fn reference_header(header: LengthHeader, bytes: &[u8]) -> Result<u64, i64> {
-    let w = header.len();
-    assert_eq!(bytes.len(), w);
-    let mut v: u128 = 0;
-    let ordered: Vec<u8> = match header.order() {
-        ByteOrder::Big => bytes.to_vec(),
-        ByteOrder::Little => bytes.iter().rev().copied().collect(),
-    };
-    for b in ordered {
-        v = (v << 8) | u128::from(b);
-    }
-    let bits = 8 * w as u32;
-    if header.signed() && (v >> (bits - 1)) & 1 == 1 {
-        return Err((v as i128 - (1i128 << bits)) as i64);
-    }
-    Ok(v as u64)
-}
-
-/// The whole-buffer reference decoder: what any chunking of `stream` must produce with
-/// `config` and a buffer of `capacity` bytes.
-pub fn reference(config: DecoderConfig, capacity: usize, stream: &[u8]) -> Outcome {
-    let header = config.get_header();
-    let w = header.len();
-    let max = config.get_max_frame_len();
-    let mut items = Vec::new();
-    let mut pos = 0usize;
-    let mut frame = 0u64;
-    let end = loop {
-        if pos == stream.len() {
-            break Ok(());
-        }
-        let offset = pos as u64;
-        let avail = stream.len() - pos;
-        if avail < w {
-            break Err(DecodeError::TruncatedHeader {
-                frame,
-                offset,
-                have: avail as u8,
-                width: w as u8,
-            });
-        }
-        let len = match reference_header(header, &stream[pos..pos + w]) {
-            Ok(len) => len,
-            Err(value) => {
-                break Err(DecodeError::NegativeLength {
-                    frame,
-                    offset,
-                    value,
-                });
-            }
-        };
-        if len > max && config.get_oversize() == Oversize::Reject {
-            break Err(DecodeError::FrameTooLarge {
-                frame,
-                offset,
-                len,
-                max,
-            });
-        }
-        let body = (avail - w) as u64;
-        if body < len {
-            break Err(DecodeError::TruncatedFrame {
-                frame,
-                offset,
-                len,
-                missing: len - body,
-            });
-        }
-        let payload = stream[pos + w..pos + w + len as usize].to_vec();
-        items.push(if len > max {
-            Item::Skipped(len)
-        } else if config.get_streaming() && len > capacity as u64 {
-            Item::Streamed(payload)
-        } else {
-            Item::Frame(payload)
-        });
-        pos += w + len as usize;
-        frame += 1;
-    };
-    Outcome { items, end }
 }
 
 /// The README's Rust examples, compiled and run as doctests so they stay true.
@@ -479,17 +458,21 @@ pub fn run_mixed_with<B: FrameBuffer>(
 ) -> Outcome {
     let mut rng = Rng::new(seed);
     let mut items = Vec::new();
-    let mut open: Option<Vec<u8>> = None;
+    let mut open: Option<(Vec<u8>, Vec<u8>)> = None;
     let mut rest = stream;
     let mut idle = 0;
     let mut take = |event: Option<Event<'_>>, items: &mut Vec<Item>| match event {
-        Some(Event::Frame(f)) => items.push(Item::Frame(f.to_vec())),
-        Some(Event::StreamStart { .. }) => open = Some(Vec::new()),
+        Some(Event::Frame(f)) => items.push(frame_item(f)),
+        Some(Event::StreamStart { head, .. }) => open = Some((head.to_vec(), Vec::new())),
         Some(Event::StreamPiece(p)) => open
             .as_mut()
             .expect("piece in a stream")
+            .1
             .extend_from_slice(p),
-        Some(Event::StreamEnd) => items.push(Item::Streamed(open.take().expect("end of a stream"))),
+        Some(Event::StreamEnd) => {
+            let (head, payload) = open.take().expect("end of a stream");
+            items.push(Item::Streamed { head, payload });
+        }
         Some(Event::Skipped { len }) => items.push(Item::Skipped(len)),
         None => {}
     };

@@ -9,7 +9,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use unstick::{DecoderConfig, LengthHeader};
+use unstick::FrameFormat;
 use unstick_std::FrameReader;
 use unstick_tests::{Rng, encode_stream};
 
@@ -55,16 +55,17 @@ fn no_allocation_per_frame_in_steady_state() {
         let len = rng.below(4097) as usize;
         rng.bytes(len)
     }));
-    let stream = encode_stream(LengthHeader::U32_BE, &payloads);
-    let mut reader = FrameReader::new(Chunks(&stream), DecoderConfig::new().max_frame_len(4096));
+    let format = FrameFormat::new().with_max_frame_len(4096);
+    let stream = encode_stream(format, &payloads);
+    let mut reader = FrameReader::new(Chunks(&stream), format);
     let mut bytes = 0usize;
     for _ in 0..100 {
-        bytes += reader.read_frame().unwrap().unwrap().len();
+        bytes += reader.read_frame().unwrap().unwrap().payload.len();
     }
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     assert!(before > 0, "the counter sees the warm-up allocations");
     while let Some(frame) = reader.read_frame().unwrap() {
-        bytes += frame.len();
+        bytes += frame.payload.len();
     }
     let during = ALLOCATIONS.load(Ordering::Relaxed) - before;
     assert_eq!(bytes, payloads.iter().map(Vec::len).sum::<usize>());

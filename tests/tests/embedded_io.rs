@@ -6,7 +6,7 @@ use std::net::{TcpListener, TcpStream};
 use embedded_io_adapters::std::FromStd;
 use embedded_io_adapters::tokio_1::FromTokio;
 use unstick::eio::{self, ReadError};
-use unstick::{DecodeError, DecoderConfig, Event, LengthDecoder, LengthEncoder, Oversize};
+use unstick::{DecodeError, Event, FrameFormat, LengthDecoder, LengthEncoder, Oversize};
 use unstick_tests::{Item, Rng, encode_stream};
 
 fn payloads(seed: u64, count: usize, max: u64) -> Vec<Vec<u8>> {
@@ -25,13 +25,19 @@ fn collect_events<R: embedded_io::Read>(
     decoder: &mut LengthDecoder<[u8; 256]>,
 ) -> Result<Vec<Item>, ReadError<R::Error>> {
     let mut items = Vec::new();
-    let mut open: Option<Vec<u8>> = None;
+    let mut open: Option<(Vec<u8>, Vec<u8>)> = None;
     while let Some(event) = eio::read_event(reader, decoder)? {
         match event {
-            Event::Frame(f) => items.push(Item::Frame(f.to_vec())),
-            Event::StreamStart { .. } => open = Some(Vec::new()),
-            Event::StreamPiece(p) => open.as_mut().unwrap().extend_from_slice(p),
-            Event::StreamEnd => items.push(Item::Streamed(open.take().unwrap())),
+            Event::Frame(f) => items.push(Item::Frame {
+                head: f.head.to_vec(),
+                payload: f.payload.to_vec(),
+            }),
+            Event::StreamStart { head, .. } => open = Some((head.to_vec(), Vec::new())),
+            Event::StreamPiece(p) => open.as_mut().unwrap().1.extend_from_slice(p),
+            Event::StreamEnd => {
+                let (head, payload) = open.take().unwrap();
+                items.push(Item::Streamed { head, payload });
+            }
             Event::Skipped { len } => items.push(Item::Skipped(len)),
         }
     }
@@ -53,10 +59,10 @@ fn blocking_over_tcp_with_from_std() {
     let (conn, _) = listener.accept().unwrap();
     let mut r = FromStd::new(conn);
     let mut decoder =
-        LengthDecoder::new(DecoderConfig::new().max_frame_len(256), [0u8; 256]).unwrap();
+        LengthDecoder::new(FrameFormat::new().with_max_frame_len(256), [0u8; 256]).unwrap();
     let mut got = Vec::new();
     while let Some(frame) = eio::read_frame(&mut r, &mut decoder).unwrap() {
-        got.push(frame.to_vec());
+        got.push(frame.payload.to_vec());
     }
     sender.join().unwrap();
     assert!(got == sent);
@@ -66,11 +72,11 @@ fn blocking_over_tcp_with_from_std() {
 fn blocking_in_memory_streaming_skipping_and_truncation() {
     // Frames up to 2 KiB through a 256-byte buffer: the long ones stream; over 1 KiB are skipped.
     let sent = payloads(12, 200, 2048);
-    let stream = encode_stream(unstick::LengthHeader::U32_BE, &sent);
-    let config = DecoderConfig::new()
-        .max_frame_len(1024)
-        .streaming(true)
-        .oversize(Oversize::Skip);
+    let stream = encode_stream(FrameFormat::new(), &sent);
+    let config = FrameFormat::new()
+        .with_max_frame_len(1024)
+        .with_streaming(true)
+        .with_oversize(Oversize::Skip);
     let mut decoder = LengthDecoder::new(config, [0u8; 256]).unwrap();
     let mut reader = &stream[..];
     let items = collect_events(&mut reader, &mut decoder).unwrap();
@@ -78,15 +84,15 @@ fn blocking_in_memory_streaming_skipping_and_truncation() {
         .iter()
         .map(|p| match p.len() {
             n if n > 1024 => Item::Skipped(n as u64),
-            n if n > 256 => Item::Streamed(p.clone()),
-            _ => Item::Frame(p.clone()),
+            n if n > 256 => Item::streamed(p.clone()),
+            _ => Item::frame(p.clone()),
         })
         .collect();
     assert_eq!(items, expected);
 
     // read_frame refuses to hand out a streamed frame as a whole one.
     let mut decoder = LengthDecoder::new(config, [0u8; 256]).unwrap();
-    let big = encode_stream(unstick::LengthHeader::U32_BE, &[vec![1u8; 300]]);
+    let big = encode_stream(FrameFormat::new(), &[vec![1u8; 300]]);
     let mut reader = &big[..];
     assert_eq!(
         eio::read_frame(&mut reader, &mut decoder),
@@ -117,7 +123,8 @@ fn a_transport_error_stays_a_transport_error() {
             Err(embedded_io::ErrorKind::ConnectionReset)
         }
     }
-    let mut decoder = LengthDecoder::new(DecoderConfig::new().max_frame_len(8), [0u8; 8]).unwrap();
+    let mut decoder =
+        LengthDecoder::new(FrameFormat::new().with_max_frame_len(8), [0u8; 8]).unwrap();
     assert_eq!(
         eio::read_frame(&mut Broken, &mut decoder),
         Err(ReadError::Io(embedded_io::ErrorKind::ConnectionReset))
@@ -141,10 +148,10 @@ async fn async_over_tokio_tcp_with_from_tokio() {
     let (conn, _) = listener.accept().await.unwrap();
     let mut r = FromTokio::new(conn);
     let mut decoder =
-        LengthDecoder::new(DecoderConfig::new().max_frame_len(200), [0u8; 200]).unwrap();
+        LengthDecoder::new(FrameFormat::new().with_max_frame_len(200), [0u8; 200]).unwrap();
     let mut got = Vec::new();
     while let Some(frame) = eio::read_frame_async(&mut r, &mut decoder).await.unwrap() {
-        got.push(frame.to_vec());
+        got.push(frame.payload.to_vec());
     }
     sender.await.unwrap();
     assert!(got == sent);
@@ -181,7 +188,7 @@ fn async_in_memory_on_a_tiny_executor() {
     let written = total - out.len();
     let mut input = &wire[..written];
     let mut decoder = LengthDecoder::new(
-        DecoderConfig::new().max_frame_len(64),
+        FrameFormat::new().with_max_frame_len(64),
         heapless::Vec::<u8, 64>::new(),
     )
     .unwrap();
@@ -191,7 +198,7 @@ fn async_in_memory_on_a_tiny_executor() {
             .await
             .unwrap()
         {
-            got.push(f.to_vec());
+            got.push(f.payload.to_vec());
         }
         got
     });

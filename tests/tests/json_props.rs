@@ -3,8 +3,8 @@
 use proptest::prelude::*;
 use serde::Serialize;
 use unstick::{
-    HeaderProblem, JsonEncodeError, JsonEvent, JsonHeaderConfig, JsonHeaderDecoder,
-    JsonHeaderEncoder, JsonHeaderError, JsonSyntax, LengthHeader,
+    FrameFormat, HeaderProblem, JsonEncodeError, JsonEvent, JsonHeaderConfig, JsonHeaderDecoder,
+    JsonHeaderEncoder, JsonHeaderError, JsonSyntax, LengthEncoder, LengthField,
 };
 use unstick_tests::split;
 
@@ -116,13 +116,16 @@ fn run_json_all(config: JsonHeaderConfig, capacity: usize, chunks: &[&[u8]]) -> 
     }
 }
 
-fn prefix(header: LengthHeader, len: usize) -> Vec<u8> {
-    header.encode(len as u64).unwrap().to_vec()
+fn prefix(field: LengthField, len: usize) -> Vec<u8> {
+    let format = FrameFormat::new()
+        .with_length(field)
+        .with_max_frame_len(u64::MAX);
+    LengthEncoder::new(format).prefix(len).unwrap().to_vec()
 }
 
 /// One frame on the wire: prefix, JSON text, body.
-fn wire(header: LengthHeader, json: &str, body: &[u8]) -> Vec<u8> {
-    let mut out = prefix(header, json.len());
+fn wire(field: LengthField, json: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = prefix(field, json.len());
     out.extend_from_slice(json.as_bytes());
     out.extend_from_slice(body);
     out
@@ -236,11 +239,11 @@ proptest! {
         sizes in prop::collection::vec(prop_oneof![Just(0usize), Just(1usize), 2..64usize, 64..70_000usize], 0..16),
         little_endian in any::<bool>(),
     ) {
-        let header = if little_endian { LengthHeader::I32_LE } else { LengthHeader::U32_BE };
-        let config = JsonHeaderConfig::new().header(header).max_header_len(8192);
+        let field = if little_endian { LengthField::I32_LE } else { LengthField::U32_BE };
+        let config = JsonHeaderConfig::new().with_length(field).with_max_header_len(8192);
         let mut stream = Vec::new();
         for (json, body) in &frames {
-            stream.extend_from_slice(&wire(header, json, body));
+            stream.extend_from_slice(&wire(field, json, body));
         }
         let expected: Vec<Frame> = frames
             .iter()
@@ -260,7 +263,7 @@ proptest! {
         bytes in prop::collection::vec(any::<u8>(), 0..600),
         sizes in prop::collection::vec(0usize..40, 0..12),
     ) {
-        let config = JsonHeaderConfig::new().header(LengthHeader::new(unstick::HeaderWidth::W1, unstick::ByteOrder::Big, false)).max_header_len(64).max_body_len(300);
+        let config = JsonHeaderConfig::new().with_length(LengthField::fixed(unstick::Width::W1, unstick::ByteOrder::Big, false)).with_max_header_len(64).with_max_body_len(300);
         let whole = run_json(config, 64, &[&bytes]);
         prop_assert_eq!(&run_json(config, 64, &split(&bytes, &sizes)), &whole);
         let bytewise: Vec<&[u8]> = bytes.chunks(1).collect();
@@ -271,7 +274,7 @@ proptest! {
     /// kind of escape, floats, integers, options, nested sequences and enums.
     #[test]
     fn encoded_len_matches_serde_json_core(value in any_header_value()) {
-        let encoder = JsonHeaderEncoder::new(JsonHeaderConfig::new().max_header_len(1 << 20));
+        let encoder = JsonHeaderEncoder::new(JsonHeaderConfig::new().with_max_header_len(1 << 20));
         let mut out = vec![0u8; 1 << 16];
         let written = serde_json_core::to_slice(&value, &mut out).unwrap();
         prop_assert_eq!(encoder.encoded_len(&value), Ok(4 + written));
@@ -342,8 +345,8 @@ fn any_header_value() -> impl Strategy<Value = AnyHeader> {
 }
 
 const CONFIG: JsonHeaderConfig = JsonHeaderConfig::new()
-    .max_header_len(128)
-    .max_body_len(1000);
+    .with_max_header_len(128)
+    .with_max_body_len(1000);
 
 /// Decodes `stream` in one chunk and in 1-byte chunks (they must agree) and returns the end.
 fn end_of(stream: &[u8]) -> Result<(), JsonHeaderError> {
@@ -365,13 +368,13 @@ fn invalid(stream: &[u8]) -> HeaderProblem {
 }
 
 fn one(json: &str) -> Vec<u8> {
-    wire(LengthHeader::U32_BE, json, &[])
+    wire(LengthField::U32_BE, json, &[])
 }
 
 #[test]
 fn every_decode_error() {
     // Limits on the prefix.
-    let mut too_long = prefix(LengthHeader::U32_BE, 129);
+    let mut too_long = prefix(LengthField::U32_BE, 129);
     too_long.extend_from_slice(&[b' '; 129]);
     assert_eq!(
         end_of(&too_long),
@@ -382,7 +385,7 @@ fn every_decode_error() {
             max: 128
         })
     );
-    let negative = JsonHeaderConfig::new().header(LengthHeader::I32_LE);
+    let negative = JsonHeaderConfig::new().with_length(LengthField::I32_LE);
     assert_eq!(
         run_json(negative, 4096, &[&(-2i32).to_le_bytes()]).end,
         Err(JsonHeaderError::NegativeHeaderLength {
@@ -393,7 +396,7 @@ fn every_decode_error() {
     );
 
     // The header itself.
-    let mut not_utf8 = prefix(LengthHeader::U32_BE, 6);
+    let mut not_utf8 = prefix(LengthField::U32_BE, 6);
     not_utf8.extend_from_slice(b"{\"\xff\":1}");
     assert_eq!(invalid(&not_utf8), HeaderProblem::NotUtf8 { at: 2 });
     assert_eq!(
@@ -461,8 +464,8 @@ fn every_decode_error() {
     );
 
     // Truncation, at each part of the second frame (offset 4 + 17 + 2 = 23).
-    let mut stream = wire(LengthHeader::U32_BE, r#"{"total_size": 2}"#, b"ok");
-    let second = wire(LengthHeader::U32_BE, r#"{"total_size": 10}"#, b"0123456789");
+    let mut stream = wire(LengthField::U32_BE, r#"{"total_size": 2}"#, b"ok");
+    let second = wire(LengthField::U32_BE, r#"{"total_size": 10}"#, b"0123456789");
     stream.extend_from_slice(&second);
     assert_eq!(end_of(&stream), Ok(()));
     assert_eq!(
@@ -470,8 +473,7 @@ fn every_decode_error() {
         Err(JsonHeaderError::TruncatedLengthPrefix {
             frame: 1,
             offset: 23,
-            have: 3,
-            width: 4
+            have: 3
         })
     );
     assert_eq!(
@@ -520,9 +522,9 @@ fn every_decode_error() {
 
 #[test]
 fn zero_length_body_and_configurable_size_field() {
-    let config = JsonHeaderConfig::new().size_field("len");
-    let mut stream = wire(LengthHeader::U32_BE, r#"{"len": 0, "total_size": 99}"#, b"");
-    stream.extend_from_slice(&wire(LengthHeader::U32_BE, r#"{"len": 3}"#, b"abc"));
+    let config = JsonHeaderConfig::new().with_size_field("len");
+    let mut stream = wire(LengthField::U32_BE, r#"{"len": 0, "total_size": 99}"#, b"");
+    stream.extend_from_slice(&wire(LengthField::U32_BE, r#"{"len": 3}"#, b"abc"));
     let outcome = run_json(config, 4096, &[&stream]);
     assert_eq!(outcome.end, Ok(()));
     assert_eq!(outcome.frames.len(), 2);
@@ -549,8 +551,11 @@ fn typed_header_helpers_and_escapes() {
     let json = r#"{"filename": "a\"b\u4f60.txt", "total_size": 0, "hash": "x"}"#;
     let stream = one(json);
     let mut buf = [0u8; 256];
-    let mut decoder =
-        JsonHeaderDecoder::new(JsonHeaderConfig::new().max_header_len(256), &mut buf[..]).unwrap();
+    let mut decoder = JsonHeaderDecoder::new(
+        JsonHeaderConfig::new().with_max_header_len(256),
+        &mut buf[..],
+    )
+    .unwrap();
     let step = decoder.decode(&stream).unwrap();
     let Some(JsonEvent::Header(h)) = step.event else {
         panic!("{step:?}")
@@ -625,18 +630,18 @@ fn encoder_errors() {
     assert_eq!(small, [7u8; 10], "untouched");
     let one_byte = JsonHeaderEncoder::new(
         JsonHeaderConfig::new()
-            .header(LengthHeader::new(
-                unstick::HeaderWidth::W1,
+            .with_length(LengthField::fixed(
+                unstick::Width::W1,
                 unstick::ByteOrder::Big,
                 false,
             ))
-            .max_header_len(1000),
+            .with_max_header_len(1000),
     );
     let big = NoSize {
         filename: &"y".repeat(300),
     };
     assert_eq!(
         one_byte.encode_header(&big, &mut out),
-        Err(JsonEncodeError::LengthOverflowsHeader { len: 315, max: 255 })
+        Err(JsonEncodeError::LengthOverflowsPrefix { len: 315, max: 255 })
     );
 }

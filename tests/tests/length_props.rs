@@ -4,29 +4,31 @@
 
 use proptest::prelude::*;
 use unstick::{
-    ByteOrder, DecodeError, DecoderConfig, EncodeError, Event, HeaderWidth, LengthDecoder,
-    LengthEncoder, LengthHeader, Oversize,
+    ByteOrder, DecodeError, EncodeError, Event, FrameFormat, LengthDecoder, LengthEncoder,
+    LengthField, Oversize, Width,
 };
 use unstick_tests::{
-    Item, Outcome, encode_stream, reference, run, run_all_fresh, run_fresh, run_mixed_with,
-    run_spare, run_spare_with, run_whole, split,
+    Item, Outcome, encode_stream, reference, reference::FieldRead, reference_field, run,
+    run_all_fresh, run_fresh, run_mixed_with, run_spare, run_spare_with, run_whole, split,
 };
 
-const WIDTHS: [HeaderWidth; 5] = [
-    HeaderWidth::W1,
-    HeaderWidth::W2,
-    HeaderWidth::W3,
-    HeaderWidth::W4,
-    HeaderWidth::W8,
-];
+const WIDTHS: [Width; 5] = [Width::W1, Width::W2, Width::W3, Width::W4, Width::W8];
 
-fn any_header() -> impl Strategy<Value = LengthHeader> {
+fn any_field() -> impl Strategy<Value = LengthField> {
     (
         prop::sample::select(&WIDTHS[..]),
         prop_oneof![Just(ByteOrder::Big), Just(ByteOrder::Little)],
         any::<bool>(),
     )
-        .prop_map(|(w, o, s)| LengthHeader::new(w, o, s))
+        .prop_map(|(w, o, s)| LengthField::fixed(w, o, s))
+}
+
+/// The sending side's format for `field`, without a limit: it writes whatever the field
+/// carries, as the old header-only encoder did, so over-limit frames can be put on the wire.
+fn wire(field: LengthField) -> FrameFormat {
+    FrameFormat::new()
+        .with_length(field)
+        .with_max_frame_len(u64::MAX)
 }
 
 /// Chunk sizes that cycle over the stream: many empty and 1-byte chunks, some large ones.
@@ -52,15 +54,15 @@ fn payloads(max_len: usize, count: usize) -> impl Strategy<Value = Vec<Vec<u8>>>
     )
 }
 
-/// Payloads cut to what `header` can carry (255 bytes for one unsigned byte, 127 signed).
-fn fit(header: LengthHeader, mut payloads: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+/// Payloads cut to what `field` can carry (255 bytes for one unsigned byte, 127 signed).
+fn fit(field: LengthField, mut payloads: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     for p in &mut payloads {
-        p.truncate(header.max_len().min(usize::MAX as u64) as usize);
+        p.truncate(field.max_value().min(usize::MAX as u64) as usize);
     }
     payloads
 }
 
-fn whole_and_bytewise(config: DecoderConfig, cap: usize, stream: &[u8]) -> (Outcome, Outcome) {
+fn whole_and_bytewise(config: FrameFormat, cap: usize, stream: &[u8]) -> (Outcome, Outcome) {
     let one_byte: Vec<&[u8]> = stream.chunks(1).collect();
     (
         run_fresh(config, cap, &[stream]),
@@ -72,16 +74,16 @@ proptest! {
     /// Invariant 1: Any split of a valid stream gives the payloads, in buffered and streaming mode.
     #[test]
     fn chunking_invariance(
-        header in any_header(),
+        field in any_field(),
         raw in payloads(3000, 10),
         sizes in chunk_sizes(),
         streaming in any::<bool>(),
         stream_cap in 0usize..3000,
     ) {
-        let payloads = fit(header, raw);
-        let stream = encode_stream(header, &payloads);
+        let payloads = fit(field, raw);
+        let stream = encode_stream(wire(field), &payloads);
         let cap = if streaming { stream_cap } else { 4096 };
-        let config = DecoderConfig::new().header(header).max_frame_len(4096).streaming(streaming);
+        let config = FrameFormat::new().with_length(field).with_max_frame_len(4096).with_streaming(streaming);
         let outcome = run_fresh(config, cap, &split(&stream, &sizes));
         prop_assert_eq!(&outcome.end, &Ok(()));
         let got: Vec<&[u8]> = outcome.items.iter().map(|i| i.payload().unwrap()).collect();
@@ -89,8 +91,8 @@ proptest! {
         prop_assert_eq!(got, want);
         for item in &outcome.items {
             match item {
-                Item::Frame(p) => prop_assert!(p.len() <= cap),
-                Item::Streamed(p) => prop_assert!(streaming && p.len() > cap),
+                Item::Frame { payload: p, .. } => prop_assert!(p.len() <= cap),
+                Item::Streamed { payload: p, .. } => prop_assert!(streaming && p.len() > cap),
                 Item::Skipped(_) => prop_assert!(false, "nothing is over the limit"),
             }
         }
@@ -107,20 +109,21 @@ proptest! {
 
     /// Invariant 2: Encode then decode is the identity, for every width, byte order and signedness.
     #[test]
-    fn round_trip_every_header(header in any_header(), raw in payloads(600, 6)) {
-        let payloads = fit(header, raw);
-        let encoder = LengthEncoder::new(header);
+    fn round_trip_every_header(field in any_field(), raw in payloads(600, 6)) {
+        let payloads = fit(field, raw);
+        let encoder = LengthEncoder::new(wire(field));
         let mut stream = Vec::new();
         for p in &payloads {
             let mut out = vec![0u8; encoder.encoded_len(p.len()).unwrap()];
             prop_assert_eq!(encoder.encode(p, &mut out), Ok(out.len()));
-            let head = encoder.header(p.len()).unwrap();
-            prop_assert_eq!(&out[..header.len()], head.as_bytes());
+            let prefix = encoder.prefix(p.len()).unwrap();
+            prop_assert_eq!(prefix.len(), field.max_len());
+            prop_assert_eq!(&out[..field.max_len()], prefix.as_bytes());
             stream.extend_from_slice(&out);
         }
-        let config = DecoderConfig::new().header(header).max_frame_len(600);
+        let config = FrameFormat::new().with_length(field).with_max_frame_len(600);
         let (whole, bytewise) = whole_and_bytewise(config, 600, &stream);
-        let want: Vec<Item> = payloads.iter().cloned().map(Item::Frame).collect();
+        let want: Vec<Item> = payloads.iter().cloned().map(Item::frame).collect();
         prop_assert_eq!(&whole, &Outcome { items: want, end: Ok(()) });
         prop_assert_eq!(whole, bytewise);
     }
@@ -133,8 +136,8 @@ proptest! {
         sizes in chunk_sizes(),
     ) {
         let payloads: Vec<Vec<u8>> = lens.iter().map(|&n| vec![n as u8; n]).collect();
-        let stream = encode_stream(LengthHeader::U32_BE, &payloads);
-        let config = DecoderConfig::new().max_frame_len(max);
+        let stream = encode_stream(wire(LengthField::U32_BE), &payloads);
+        let config = FrameFormat::new().with_max_frame_len(max);
         let outcome = run_fresh(config, 300, &split(&stream, &sizes));
         match lens.iter().position(|&n| n as u64 > max) {
             Some(bad) => {
@@ -145,7 +148,7 @@ proptest! {
                     len: lens[bad] as u64,
                     max,
                 }));
-                let want: Vec<Item> = payloads[..bad].iter().cloned().map(Item::Frame).collect();
+                let want: Vec<Item> = payloads[..bad].iter().cloned().map(Item::frame).collect();
                 prop_assert_eq!(outcome.items, want);
             }
             None => prop_assert_eq!(outcome.end, Ok(())),
@@ -162,12 +165,12 @@ proptest! {
     ) {
         let payloads: Vec<Vec<u8>> =
             lens.iter().enumerate().map(|(i, &n)| vec![i as u8; n]).collect();
-        let stream = encode_stream(LengthHeader::I32_LE, &payloads);
-        let config = DecoderConfig::new()
-            .header(LengthHeader::I32_LE)
-            .max_frame_len(max)
-            .oversize(Oversize::Skip)
-            .streaming(streaming);
+        let stream = encode_stream(wire(LengthField::I32_LE), &payloads);
+        let config = FrameFormat::new()
+            .with_length(LengthField::I32_LE)
+            .with_max_frame_len(max)
+            .with_oversize(Oversize::Skip)
+            .with_streaming(streaming);
         let cap = if streaming { 100 } else { 600 };
         let outcome = run_fresh(config, cap, &split(&stream, &sizes));
         prop_assert_eq!(&run_all_fresh(config, cap, &split(&stream, &sizes)), &outcome);
@@ -177,9 +180,9 @@ proptest! {
                 if p.len() as u64 > max {
                     Item::Skipped(p.len() as u64)
                 } else if p.len() > cap {
-                    Item::Streamed(p.clone())
+                    Item::streamed(p.clone())
                 } else {
-                    Item::Frame(p.clone())
+                    Item::frame(p.clone())
                 }
             })
             .collect();
@@ -189,27 +192,27 @@ proptest! {
     /// Invariant 4: A stream cut anywhere: `finish()` reports exactly the missing bytes of the cut frame.
     #[test]
     fn truncation_reports_missing_bytes(
-        header in any_header(),
+        field in any_field(),
         raw in payloads(500, 6),
         cut_at in any::<prop::sample::Index>(),
         sizes in chunk_sizes(),
         streaming in any::<bool>(),
         oversize_skip in any::<bool>(),
     ) {
-        let payloads = fit(header, raw);
-        let stream = encode_stream(header, &payloads);
+        let payloads = fit(field, raw);
+        let stream = encode_stream(wire(field), &payloads);
         let cut = cut_at.index(stream.len() + 1);
         let policy = if oversize_skip { Oversize::Skip } else { Oversize::Reject };
         let max = if oversize_skip { 250 } else { 500 };
-        let config = DecoderConfig::new()
-            .header(header)
-            .max_frame_len(max)
-            .streaming(streaming)
-            .oversize(policy);
+        let config = FrameFormat::new()
+            .with_length(field)
+            .with_max_frame_len(max)
+            .with_streaming(streaming)
+            .with_oversize(policy);
         let cap = if streaming { 64 } else { 500 };
         let outcome = run_fresh(config, cap, &split(&stream[..cut], &sizes));
         // Independent of the reference decoder: walk the frame boundaries.
-        let w = header.len();
+        let w = field.max_len();
         let mut start = 0;
         let mut expected_end = Ok(());
         let mut complete = 0;
@@ -220,11 +223,10 @@ proptest! {
                     complete += 1;
                 } else if cut > start {
                     expected_end = Err(if cut - start < w {
-                        DecodeError::TruncatedHeader {
+                        DecodeError::TruncatedPrefix {
                             frame: i as u64,
                             offset: start as u64,
                             have: (cut - start) as u8,
-                            width: w as u8,
                         }
                     } else {
                         DecodeError::TruncatedFrame {
@@ -251,7 +253,7 @@ proptest! {
     /// Invariant 5: Arbitrary bytes never panic and give the same outcome however they are chunked.
     #[test]
     fn arbitrary_bytes_same_outcome_any_chunking(
-        header in any_header(),
+        field in any_field(),
         bytes in prop::collection::vec(any::<u8>(), 0..2000),
         sizes in chunk_sizes(),
         max in 0u64..1000,
@@ -259,11 +261,11 @@ proptest! {
         skip in any::<bool>(),
         stream_cap in 0usize..1000,
     ) {
-        let config = DecoderConfig::new()
-            .header(header)
-            .max_frame_len(max)
-            .streaming(streaming)
-            .oversize(if skip { Oversize::Skip } else { Oversize::Reject });
+        let config = FrameFormat::new()
+            .with_length(field)
+            .with_max_frame_len(max)
+            .with_streaming(streaming)
+            .with_oversize(if skip { Oversize::Skip } else { Oversize::Reject });
         let cap = if streaming { stream_cap } else { max as usize };
         let expected = reference(config, cap, &bytes);
         prop_assert_eq!(&run_fresh(config, cap, &split(&bytes, &sizes)), &expected);
@@ -284,9 +286,9 @@ proptest! {
         raw in payloads(256, 8),
         sizes in chunk_sizes(),
     ) {
-        let stream = encode_stream(LengthHeader::U16_BE, &raw);
+        let stream = encode_stream(wire(LengthField::U16_BE), &raw);
         let chunks = split(&stream, &sizes);
-        let config = DecoderConfig::new().header(LengthHeader::U16_BE).max_frame_len(256);
+        let config = FrameFormat::new().with_length(LengthField::U16_BE).with_max_frame_len(256);
         let expected = run_fresh(config, 256, &chunks);
         let mut array = LengthDecoder::new(config, [0u8; 256]).unwrap();
         prop_assert_eq!(&run(&mut array, &chunks), &expected);
@@ -316,35 +318,41 @@ proptest! {
     }
 }
 
-/// Invariant 2, exhaustively: Every width, order and signedness, at the header's own maximum:
-/// `max_len` encodes and decodes, `max_len + 1` is refused, not truncated.
+/// Invariant 2, exhaustively: Every width, order and signedness, at the field's own maximum:
+/// `max_value` encodes and decodes, `max_value + 1` is refused, not truncated.
 #[test]
 fn every_header_at_its_maximum() {
     for width in WIDTHS {
         for order in [ByteOrder::Big, ByteOrder::Little] {
             for signed in [false, true] {
-                let header = LengthHeader::new(width, order, signed);
-                let max = header.max_len();
+                let field = LengthField::fixed(width, order, signed);
+                let max = field.max_value();
                 let expected_max = match (width.bytes(), signed) {
                     (8, false) => u64::MAX,
                     (8, true) => i64::MAX as u64,
                     (n, s) => (1u64 << (8 * n - usize::from(s))) - 1,
                 };
-                assert_eq!(max, expected_max, "{header:?}");
-                let encoded = header.encode(max).unwrap();
-                assert_eq!(unstick_tests::reference_header(header, &encoded), Ok(max));
+                assert_eq!(max, expected_max, "{field:?}");
+                let encoder = LengthEncoder::new(wire(field));
+                let encoded = encoder.prefix(max as usize).unwrap();
+                assert_eq!(
+                    reference_field(field, &encoded, true),
+                    FieldRead::Done(max, width.bytes())
+                );
                 if let Some(over) = max.checked_add(1) {
                     assert_eq!(
-                        header.encode(over),
-                        Err(EncodeError::LengthOverflowsHeader { len: over, max })
+                        encoder.prefix(over as usize),
+                        Err(EncodeError::LengthOverflowsField { value: over, max })
                     );
                 }
                 if width.bytes() <= 2 {
                     let payload = vec![7u8; max as usize];
-                    let stream = encode_stream(header, std::slice::from_ref(&payload));
-                    let config = DecoderConfig::new().header(header).max_frame_len(max);
+                    let stream = encode_stream(wire(field), std::slice::from_ref(&payload));
+                    let config = FrameFormat::new()
+                        .with_length(field)
+                        .with_max_frame_len(max);
                     let (whole, bytewise) = whole_and_bytewise(config, max as usize, &stream);
-                    assert_eq!(whole.items, [Item::Frame(payload)], "{header:?}");
+                    assert_eq!(whole.items, [Item::frame(payload)], "{field:?}");
                     assert_eq!(whole, bytewise);
                 }
             }
@@ -358,8 +366,8 @@ fn limit_boundaries() {
     let limit = 100usize;
     for len in [limit - 1, limit, limit + 1] {
         let payloads = vec![vec![1u8; len], b"next".to_vec()];
-        let stream = encode_stream(LengthHeader::U32_BE, &payloads);
-        let reject = DecoderConfig::new().max_frame_len(limit as u64);
+        let stream = encode_stream(wire(LengthField::U32_BE), &payloads);
+        let reject = FrameFormat::new().with_max_frame_len(limit as u64);
         let (whole, bytewise) = whole_and_bytewise(reject, limit, &stream);
         assert_eq!(whole, bytewise);
         if len <= limit {
@@ -368,7 +376,7 @@ fn limit_boundaries() {
                 payloads
                     .iter()
                     .cloned()
-                    .map(Item::Frame)
+                    .map(Item::frame)
                     .collect::<Vec<_>>()
             );
             assert_eq!(whole.end, Ok(()));
@@ -384,15 +392,15 @@ fn limit_boundaries() {
                 })
             );
         }
-        let skip = reject.oversize(Oversize::Skip);
+        let skip = reject.with_oversize(Oversize::Skip);
         let (whole, bytewise) = whole_and_bytewise(skip, limit, &stream);
         assert_eq!(whole, bytewise);
         let first = if len <= limit {
-            Item::Frame(payloads[0].clone())
+            Item::frame(payloads[0].clone())
         } else {
             Item::Skipped(101)
         };
-        assert_eq!(whole.items, [first, Item::Frame(b"next".to_vec())]);
+        assert_eq!(whole.items, [first, Item::frame(b"next".to_vec())]);
         assert_eq!(whole.end, Ok(()));
     }
 }
@@ -402,16 +410,18 @@ fn limit_boundaries() {
 #[test]
 fn buffer_boundaries_when_streaming() {
     let cap = 64usize;
-    let config = DecoderConfig::new().max_frame_len(1 << 20).streaming(true);
+    let config = FrameFormat::new()
+        .with_max_frame_len(1 << 20)
+        .with_streaming(true);
     for len in [cap - 1, cap, cap + 1] {
         let payload: Vec<u8> = (0..len).map(|i| i as u8).collect();
-        let stream = encode_stream(LengthHeader::U32_BE, std::slice::from_ref(&payload));
+        let stream = encode_stream(config, std::slice::from_ref(&payload));
         let (whole, bytewise) = whole_and_bytewise(config, cap, &stream);
         assert_eq!(whole, bytewise);
         let want = if len <= cap {
-            Item::Frame(payload)
+            Item::frame(payload)
         } else {
-            Item::Streamed(payload)
+            Item::streamed(payload)
         };
         assert_eq!(
             whole,
@@ -428,11 +438,11 @@ fn buffer_boundaries_when_streaming() {
 #[test]
 fn streams_a_large_frame_through_a_tiny_buffer_zero_copy() {
     let payload: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
-    let stream = encode_stream(LengthHeader::U32_BE, std::slice::from_ref(&payload));
+    let config = FrameFormat::new()
+        .with_max_frame_len(u64::from(u32::MAX))
+        .with_streaming(true);
+    let stream = encode_stream(config, std::slice::from_ref(&payload));
     let mut buf = [0u8; 16];
-    let config = DecoderConfig::new()
-        .max_frame_len(u64::from(u32::MAX))
-        .streaming(true);
     let mut decoder = LengthDecoder::new(config, &mut buf[..]).unwrap();
     let mut received = Vec::with_capacity(payload.len());
     let (mut starts, mut ends) = (0, 0);
@@ -443,7 +453,8 @@ fn streams_a_large_frame_through_a_tiny_buffer_zero_copy() {
             let step = decoder.decode(input).unwrap();
             input = &input[step.consumed..];
             match step.event {
-                Some(Event::StreamStart { len }) => {
+                Some(Event::StreamStart { head, len }) => {
+                    assert!(head.is_empty());
                     assert_eq!(len, 1_000_000);
                     starts += 1;
                 }
@@ -465,43 +476,43 @@ fn streams_a_large_frame_through_a_tiny_buffer_zero_copy() {
 }
 
 /// A frame inside one chunk is a slice of that chunk; a straddling frame comes from the buffer;
-/// a frame whose header straddles but whose payload lies in the next chunk is still zero-copy.
+/// a frame whose length field straddles but whose payload lies in the next chunk is still zero-copy.
 #[test]
 fn frames_inside_a_chunk_are_not_copied() {
     let stream = encode_stream(
-        LengthHeader::U32_BE,
+        FrameFormat::new(),
         &[b"inside".to_vec(), b"straddles".to_vec()],
     );
     let mut buf = [0u8; 32];
     let buf_range = buf.as_ptr_range();
     let mut decoder =
-        LengthDecoder::new(DecoderConfig::new().max_frame_len(32), &mut buf[..]).unwrap();
+        LengthDecoder::new(FrameFormat::new().with_max_frame_len(32), &mut buf[..]).unwrap();
     let (first, second) = stream.split_at(10 + 6);
     let step = decoder.decode(first).unwrap();
     let Some(Event::Frame(frame)) = step.event else {
         panic!("{step:?}")
     };
-    assert_eq!(frame, b"inside");
-    assert!(first.as_ptr_range().contains(&frame.as_ptr()));
+    assert_eq!(frame.payload, b"inside");
+    assert!(first.as_ptr_range().contains(&frame.payload.as_ptr()));
     assert_eq!(step.consumed, 10);
     assert_eq!(decoder.decode(&first[10..]).unwrap().event, None);
     let step = decoder.decode(second).unwrap();
     let Some(Event::Frame(frame)) = step.event else {
         panic!("{step:?}")
     };
-    assert_eq!(frame, b"straddles");
-    assert!(buf_range.contains(&frame.as_ptr()));
+    assert_eq!(frame.payload, b"straddles");
+    assert!(buf_range.contains(&frame.payload.as_ptr()));
 
-    // Header in one chunk, payload whole in the next.
-    let stream = encode_stream(LengthHeader::U32_BE, &[b"payload".to_vec()]);
+    // Length field in one chunk, payload whole in the next.
+    let stream = encode_stream(FrameFormat::new(), &[b"payload".to_vec()]);
     let (head, body) = stream.split_at(4);
     assert_eq!(decoder.decode(head).unwrap().event, None);
     let step = decoder.decode(body).unwrap();
     let Some(Event::Frame(frame)) = step.event else {
         panic!("{step:?}")
     };
-    assert_eq!(frame, b"payload");
-    assert!(body.as_ptr_range().contains(&frame.as_ptr()));
+    assert_eq!(frame.payload, b"payload");
+    assert!(body.as_ptr_range().contains(&frame.payload.as_ptr()));
 }
 
 /// Netty's testDiscardTooLongFrame: a huge frame between two small ones, skipped as it
@@ -509,19 +520,19 @@ fn frames_inside_a_chunk_are_not_copied() {
 #[test]
 fn skip_recovers_after_a_huge_frame_trickling_in() {
     let payloads = vec![b"before".to_vec(), vec![0xAA; 50_000], b"after".to_vec()];
-    let stream = encode_stream(LengthHeader::U32_BE, &payloads);
-    let config = DecoderConfig::new()
-        .max_frame_len(16)
-        .oversize(Oversize::Skip);
+    let stream = encode_stream(wire(LengthField::U32_BE), &payloads);
+    let config = FrameFormat::new()
+        .with_max_frame_len(16)
+        .with_oversize(Oversize::Skip);
     let chunks: Vec<&[u8]> = stream.chunks(7).collect();
     let outcome = run_fresh(config, 16, &chunks);
     assert_eq!(
         outcome,
         Outcome {
             items: vec![
-                Item::Frame(b"before".to_vec()),
+                Item::frame(b"before".to_vec()),
                 Item::Skipped(50_000),
-                Item::Frame(b"after".to_vec())
+                Item::frame(b"after".to_vec())
             ],
             end: Ok(())
         }
@@ -532,11 +543,11 @@ fn skip_recovers_after_a_huge_frame_trickling_in() {
 /// that names the frame and offset, and `reset` starts over.
 #[test]
 fn negative_length_then_reset() {
-    let mut stream = encode_stream(LengthHeader::I32_LE, &[b"ok".to_vec()]);
+    let config = FrameFormat::new()
+        .with_length(LengthField::I32_LE)
+        .with_max_frame_len(8);
+    let mut stream = encode_stream(config, &[b"ok".to_vec()]);
     stream.extend_from_slice(&(-3i32).to_le_bytes());
-    let config = DecoderConfig::new()
-        .header(LengthHeader::I32_LE)
-        .max_frame_len(8);
     let mut decoder = LengthDecoder::new(config, [0u8; 8]).unwrap();
     let outcome = run(&mut decoder, &[&stream]);
     let err = DecodeError::NegativeLength {
@@ -548,7 +559,7 @@ fn negative_length_then_reset() {
     assert!(decoder.is_failed());
     assert_eq!(
         err.to_string(),
-        "frame 1 (header at byte 6) has a negative length -3"
+        "frame 1 (at byte 6) has a negative length -3"
     );
     decoder.reset();
     assert!(decoder.is_idle() && decoder.frames() == 0);
@@ -556,7 +567,7 @@ fn negative_length_then_reset() {
     assert_eq!(
         again,
         Outcome {
-            items: vec![Item::Frame(b"ok".to_vec())],
+            items: vec![Item::frame(b"ok".to_vec())],
             end: Ok(())
         }
     );
@@ -573,7 +584,7 @@ fn error_messages_carry_the_numbers() {
     };
     assert_eq!(
         too_large.to_string(),
-        "frame 3 (header at byte 120) announces 70000 bytes, over the limit of 65536"
+        "frame 3 (at byte 120) announces a 70000-byte payload, over the limit of 65536"
     );
     let truncated = DecodeError::TruncatedFrame {
         frame: 2,
@@ -583,7 +594,7 @@ fn error_messages_carry_the_numbers() {
     };
     assert_eq!(
         truncated.to_string(),
-        "stream ended inside frame 2 (header at byte 40): 60 of its 100 bytes missing"
+        "stream ended inside frame 2 (at byte 40): 60 of its 100 payload bytes missing"
     );
     assert_eq!((truncated.frame(), truncated.offset()), (2, 40));
     let small = EncodeError::BufferTooSmall {
@@ -599,7 +610,7 @@ fn error_messages_carry_the_numbers() {
 /// Encoding into a too-small buffer reports the exact size and leaves the buffer untouched.
 #[test]
 fn encode_into_small_buffer_is_untouched() {
-    let encoder = LengthEncoder::new(LengthHeader::U32_BE).max_frame_len(10);
+    let encoder = LengthEncoder::new(FrameFormat::new().with_max_frame_len(10));
     for size in 0..9 {
         let mut out = vec![0x55u8; size];
         assert_eq!(
@@ -624,7 +635,7 @@ fn encode_into_small_buffer_is_untouched() {
 /// followed by 10 bytes grows it by about 10 bytes.
 #[test]
 fn vec_buffer_grows_with_arrived_bytes_only() {
-    let config = DecoderConfig::new().max_frame_len(1 << 20);
+    let config = FrameFormat::new().with_max_frame_len(1 << 20);
     let mut decoder = LengthDecoder::new(config, Vec::new()).unwrap();
     let mut stream = (1u32 << 20).to_be_bytes().to_vec();
     stream.extend_from_slice(&[9; 10]);
@@ -652,8 +663,8 @@ fn vec_buffer_grows_with_arrived_bytes_only() {
 fn missing_and_the_reach_of_spare() {
     let len = 300_000;
     let payload: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
-    let stream = encode_stream(LengthHeader::U32_BE, &[payload.clone(), payload.clone()]);
-    let config = DecoderConfig::new().max_frame_len(1 << 20);
+    let config = FrameFormat::new().with_max_frame_len(1 << 20);
+    let stream = encode_stream(config, &[payload.clone(), payload.clone()]);
     let mut decoder = LengthDecoder::new(config, Vec::new()).unwrap();
     assert_eq!(decoder.missing(), 0);
     assert_eq!(decoder.decode(&stream[..1]).unwrap().consumed, 1);
@@ -678,7 +689,7 @@ fn missing_and_the_reach_of_spare() {
             reads += 1;
             match decoder.commit(n).unwrap().event {
                 Some(Event::Frame(f)) => {
-                    assert!(f == &payload[..]);
+                    assert!(f.payload == &payload[..]);
                     break;
                 }
                 None => {}

@@ -220,9 +220,9 @@ fn echo_survives_hostile_peers_in_both_modes() {
 
         let log = server.stderr.text();
         for expected in [
-            "announces 4294967295 bytes, over the limit of 1048576",
-            "announces 1195725856 bytes",
-            "frame 1 (header at byte 9): 7 of its 10 bytes missing",
+            "announces a 4294967295-byte payload, over the limit of 1048576",
+            "announces a 1195725856-byte payload",
+            "frame 1 (at byte 9): 7 of its 10 payload bytes missing",
             "no complete frame for 2s",
         ] {
             assert!(

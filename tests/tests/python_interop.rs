@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 
-use unstick::{JsonEvent, JsonHeaderConfig, JsonHeaderDecoder, JsonHeaderEncoder, LengthHeader};
+use unstick::{JsonEvent, JsonHeaderConfig, JsonHeaderDecoder, JsonHeaderEncoder, LengthField};
 use unstick_std::{JsonFrameReader, JsonFrameWriter};
 
 /// Runs a Python program with `stdin`, returns its stdout; fails the test on a non-zero exit.
@@ -50,7 +50,7 @@ fn bodies() -> Vec<Vec<u8>> {
     serde_json::from_slice(&out).unwrap()
 }
 
-fn decode_python_stream(header: LengthHeader, pack: &str) {
+fn decode_python_stream(field: LengthField, pack: &str) {
     let program = format!(
         r#"{PY_BODIES}
 import json, struct, sys
@@ -70,7 +70,7 @@ for header_dic, body in zip(headers, bodies):
     );
     let stream = python(&program, b"");
     let bodies = bodies();
-    let config = JsonHeaderConfig::new().header(header);
+    let config = JsonHeaderConfig::new().with_length(field);
 
     // Core decoder, in chunks of every size from 1 to 7 and whole.
     for chunk in [1, 2, 3, 5, 7, stream.len()] {
@@ -113,18 +113,18 @@ for header_dic, body in zip(headers, bodies):
 #[test]
 fn decodes_python_native_struct_pack_i() {
     // Native "i" is little-endian on every machine this runs on (x86-64, ARM).
-    decode_python_stream(LengthHeader::I32_LE, "i");
+    decode_python_stream(LengthField::I32_LE, "i");
 }
 
 #[test]
 fn decodes_python_network_order() {
-    decode_python_stream(LengthHeader::U32_BE, "!I");
+    decode_python_stream(LengthField::U32_BE, "!I");
 }
 
 /// The reverse: unstick writes, the tutorial's client code reads.
 #[test]
 fn python_decodes_unstick_frames() {
-    let config = JsonHeaderConfig::new().header(LengthHeader::I32_LE);
+    let config = JsonHeaderConfig::new().with_length(LengthField::I32_LE);
     let mut wire = Vec::new();
 
     // Core encoder (serde-json-core), body written by the caller.

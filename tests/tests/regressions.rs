@@ -1,6 +1,6 @@
 //! Bugs found once, kept as plain tests with their exact inputs.
 
-use unstick::{DecoderConfig, Event, LengthDecoder};
+use unstick::{Event, FrameFormat, LengthDecoder};
 
 /// Found by the `buffer_kinds_agree` property test: `commit` re-derived the read region with
 /// `spare()`, which for `Vec` and `heapless::Vec` buffers truncated and zero-filled it, wiping
@@ -14,12 +14,12 @@ fn commit_keeps_bytes_read_into_growable_buffers() {
             let spare = decoder.spare();
             spare[0] = byte;
             if let Some(Event::Frame(f)) = decoder.commit(1).unwrap().event {
-                frame = Some(f.to_vec());
+                frame = Some(f.payload.to_vec());
             }
         }
         assert_eq!(frame.as_deref(), Some(&[1u8][..]));
     }
-    let config = DecoderConfig::new().max_frame_len(256);
+    let config = FrameFormat::new().with_max_frame_len(256);
     check(LengthDecoder::new(config, Vec::new()).unwrap());
     check(LengthDecoder::new(config, heapless::Vec::<u8, 256>::new()).unwrap());
     check(LengthDecoder::new(config, [0u8; 256]).unwrap());
@@ -61,12 +61,12 @@ fn commit_without_spare_never_yields_a_short_frame() {
         ));
         decoder.spare().copy_from_slice(b"hello");
         match decoder.commit(5).unwrap().event {
-            Some(Event::Frame(f)) => assert_eq!(f, b"hello"),
+            Some(Event::Frame(f)) => assert_eq!((f.head, f.payload), (&[][..], &b"hello"[..])),
             other => panic!("{other:?}"),
         }
         decoder.finish().unwrap();
     }
-    let config = DecoderConfig::new().max_frame_len(64);
+    let config = FrameFormat::new().with_max_frame_len(64);
     check(LengthDecoder::new(config, Vec::new()).unwrap(), true);
     check(
         LengthDecoder::new(config, heapless::Vec::<u8, 64>::new()).unwrap(),
@@ -79,14 +79,16 @@ fn commit_without_spare_never_yields_a_short_frame() {
     // Streaming (a small heapless buffer; a Vec holds any frame): a piece is never empty and
     // never longer than what spare() grew.
     let mut decoder = LengthDecoder::new(
-        DecoderConfig::new().max_frame_len(100).streaming(true),
+        FrameFormat::new()
+            .with_max_frame_len(100)
+            .with_streaming(true),
         heapless::Vec::<u8, 8>::new(),
     )
     .unwrap();
     decoder.spare()[..4].copy_from_slice(&[0, 0, 0, 20]);
     assert_eq!(
         decoder.commit(4).unwrap().event,
-        Some(Event::StreamStart { len: 20 })
+        Some(Event::StreamStart { head: &[], len: 20 })
     );
     assert!(matches!(
         decoder.commit(3),
@@ -142,7 +144,7 @@ fn a_failed_reader_repeats_its_error_without_reading() {
         // Over the limit (the reviewer's case), then WouldBlock.
         let mut r = FrameReader::with_buffer_len(
             then(&[0, 0, 1, 0], false),
-            DecoderConfig::new().max_frame_len(16),
+            FrameFormat::new().with_max_frame_len(16),
             buffer_len,
         );
         let first = r.read_frame().unwrap_err();
@@ -158,9 +160,11 @@ fn a_failed_reader_repeats_its_error_without_reading() {
         let mut wire = Vec::new();
         unstick_std::write_frame(&mut wire, &LengthEncoder::default(), b"whole").unwrap();
         wire.extend_from_slice(&[0, 0, 0, 9, b'x']);
-        let mut r =
-            FrameReader::with_buffer_len(then(&wire, true), DecoderConfig::new(), buffer_len);
-        assert_eq!(r.read_frame().unwrap(), Some(&b"whole"[..]));
+        let mut r = FrameReader::with_buffer_len(then(&wire, true), FrameFormat::new(), buffer_len);
+        assert_eq!(
+            r.read_frame().unwrap().map(|f| f.payload),
+            Some(&b"whole"[..])
+        );
         let first = r.read_frame().unwrap_err();
         assert_eq!(first.kind(), io::ErrorKind::UnexpectedEof);
         let reads = r.inner().reads_after;
@@ -232,7 +236,7 @@ fn eio_repeats_a_truncation_without_reading() {
         reads: 0,
     };
     let mut decoder =
-        LengthDecoder::new(DecoderConfig::new().max_frame_len(16), [0u8; 16]).unwrap();
+        LengthDecoder::new(FrameFormat::new().with_max_frame_len(16), [0u8; 16]).unwrap();
     let first = eio::read_frame(&mut reader, &mut decoder).unwrap_err();
     assert!(matches!(
         first,
@@ -297,7 +301,7 @@ fn a_retried_batch_never_duplicates_a_frame() {
                     calls: 0,
                     block,
                 };
-                let mut w = FrameWriter::with_capacity(w, LengthEncoder::default(), capacity);
+                let mut w = FrameWriter::with_capacity(w, FrameFormat::new(), capacity);
                 let mut rest = &batch[..];
                 let mut tries = 0;
                 while !rest.is_empty() {
@@ -330,7 +334,7 @@ fn a_retried_batch_never_duplicates_a_frame() {
         calls: 0,
         block: |c| c == 1,
     };
-    let mut w = FrameWriter::with_capacity(w, LengthEncoder::default(), 16);
+    let mut w = FrameWriter::with_capacity(w, FrameFormat::new(), 16);
     let batch: [&[u8]; 2] = [b"AAAAAAAAAA", b"BBBBBBBBBB"];
     assert_eq!(w.write_frames(&batch).unwrap(), 1);
     assert_eq!(w.write_frames(&batch[1..]).unwrap(), 1);
@@ -345,11 +349,10 @@ fn a_retried_batch_never_duplicates_a_frame() {
 /// Dropping a coalescing writer writes the frames it accepted (as `BufWriter` does).
 #[test]
 fn dropping_a_frame_writer_writes_what_it_accepted() {
-    use unstick::LengthEncoder;
     use unstick_std::FrameWriter;
     let mut wire = Vec::new();
     {
-        let mut w = FrameWriter::with_capacity(&mut wire, LengthEncoder::default(), 64);
+        let mut w = FrameWriter::with_capacity(&mut wire, FrameFormat::new(), 64);
         w.write_frame(b"kept").unwrap();
     }
     assert_eq!(wire, b"\0\0\0\x04kept");

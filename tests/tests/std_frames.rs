@@ -6,7 +6,7 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
-use unstick::{DecoderConfig, LengthEncoder};
+use unstick::{FrameFormat, LengthEncoder};
 use unstick_std::{DEFAULT_READ_BUFFER_LEN, FrameReader, FrameWriter};
 use unstick_tests::Rng;
 
@@ -55,7 +55,7 @@ fn thousands_of_random_frames_over_blocking_tcp() {
             inner: stream,
             rng: Rng::new(99),
         };
-        let mut writer = FrameWriter::new(chopper, LengthEncoder::default().max_frame_len(MAX));
+        let mut writer = FrameWriter::new(chopper, FrameFormat::new().with_max_frame_len(MAX));
         let all: Vec<Vec<u8>> = frames(7, count).collect();
         // Singles, and batches through one vectored call.
         for batch in all.chunks(10) {
@@ -71,10 +71,10 @@ fn thousands_of_random_frames_over_blocking_tcp() {
         writer.flush().unwrap();
     });
     let (conn, _) = listener.accept().unwrap();
-    let mut reader = FrameReader::new(conn, DecoderConfig::new().max_frame_len(MAX));
+    let mut reader = FrameReader::new(conn, FrameFormat::new().with_max_frame_len(MAX));
     let mut n = 0;
     for expected in frames(7, count) {
-        let got = reader.read_frame().unwrap().expect("a frame");
+        let got = reader.read_frame().unwrap().expect("a frame").payload;
         assert!(
             got == expected.as_slice(),
             "frame {n} differs ({} vs {} bytes)",
@@ -90,25 +90,25 @@ fn thousands_of_random_frames_over_blocking_tcp() {
 
 #[test]
 fn peers_that_break_the_protocol_get_the_documented_errors() {
-    let config = DecoderConfig::new().max_frame_len(1000);
+    let config = FrameFormat::new().with_max_frame_len(1000);
     let cases: [(&[u8], io::ErrorKind, &str); 3] = [
         // Half a frame, then close.
         (
             b"\0\0\0\x0ahalf",
             io::ErrorKind::UnexpectedEof,
-            "stream ended inside frame 0 (header at byte 0): 6 of its 10 bytes missing",
+            "stream ended inside frame 0 (at byte 0): 6 of its 10 payload bytes missing",
         ),
         // A huge announced length.
         (
             b"\xff\xff\xff\xf0",
             io::ErrorKind::InvalidData,
-            "frame 0 (header at byte 0) announces 4294967280 bytes, over the limit of 1000",
+            "frame 0 (at byte 0) announces a 4294967280-byte payload, over the limit of 1000",
         ),
         // Half a header.
         (
             b"\0\0",
             io::ErrorKind::UnexpectedEof,
-            "stream ended inside the length header of frame 0 (at byte 0): 2 of 4 header bytes received",
+            "stream ended inside the head or length field of frame 0 (at byte 0): 2 bytes of it received",
         ),
     ];
     for (bytes, kind, message) in cases {
@@ -144,7 +144,7 @@ fn mio_event_loop_serves_many_clients_and_drops_bad_ones() {
     let addr = listener.local_addr().unwrap();
     let good_clients = 4;
     let bad_clients = 3;
-    let config = DecoderConfig::new().max_frame_len(MAX);
+    let config = FrameFormat::new().with_max_frame_len(MAX);
 
     let server = thread::spawn(move || {
         struct Conn {
@@ -187,7 +187,7 @@ fn mio_event_loop_serves_many_clients_and_drops_bad_ones() {
                         let clone = stream.try_clone().unwrap();
                         conns.push(Some(Conn {
                             reader: FrameReader::new(stream, config),
-                            writer: FrameWriter::new(clone, LengthEncoder::default()),
+                            writer: FrameWriter::new(clone, config),
                         }));
                     }
                     continue;
@@ -201,7 +201,7 @@ fn mio_event_loop_serves_many_clients_and_drops_bad_ones() {
                     loop {
                         match conn.reader.read_frame() {
                             Ok(Some(frame)) => {
-                                let reply = frame.to_ascii_uppercase();
+                                let reply = frame.payload.to_ascii_uppercase();
                                 conn.writer.write_frame(&reply)?;
                                 frames_echoed += 1;
                             }
@@ -273,7 +273,7 @@ fn mio_event_loop_serves_many_clients_and_drops_bad_ones() {
                             inner: stream,
                             rng: Rng::new(c),
                         },
-                        LengthEncoder::default(),
+                        FrameFormat::new().with_max_frame_len(MAX),
                     );
                     for frame in frames(100 + c, count) {
                         w.write_frame(&frame).unwrap();
@@ -284,10 +284,10 @@ fn mio_event_loop_serves_many_clients_and_drops_bad_ones() {
                     };
                     chopper.inner.shutdown(Shutdown::Write).unwrap();
                 });
-                let mut r = FrameReader::new(read_half, DecoderConfig::new().max_frame_len(MAX));
+                let mut r = FrameReader::new(read_half, FrameFormat::new().with_max_frame_len(MAX));
                 let mut n = 0;
                 for expected in frames(100 + c, count) {
-                    let got = r.read_frame().unwrap().expect("echo");
+                    let got = r.read_frame().unwrap().expect("echo").payload;
                     assert!(
                         got == expected.to_ascii_uppercase().as_slice(),
                         "client {c} frame {n}"
@@ -347,9 +347,10 @@ fn large_frames_are_read_straight_into_the_frame_buffer() {
     let sizes = [3 << 20, 10, 200_000, 0, 1 << 20, 5, 70_000];
     let mut rng = Rng::new(7);
     let payloads: Vec<Vec<u8>> = sizes.iter().map(|&n| rng.bytes(n)).collect();
+    let format = FrameFormat::new().with_max_frame_len(4 << 20);
     let mut wire = Vec::new();
     for p in &payloads {
-        unstick_std::write_frame(&mut wire, &LengthEncoder::default(), p).unwrap();
+        unstick_std::write_frame(&mut wire, &LengthEncoder::new(format), p).unwrap();
     }
     for flaky in [false, true] {
         let source = Recording {
@@ -359,11 +360,11 @@ fn large_frames_are_read_straight_into_the_frame_buffer() {
             calls: 0,
             requests: Vec::new(),
         };
-        let mut reader = FrameReader::new(source, DecoderConfig::new().max_frame_len(4 << 20));
+        let mut reader = FrameReader::new(source, format);
         let mut got = Vec::new();
         for _ in 0..1000 {
             match reader.read_frame() {
-                Ok(Some(frame)) => got.push(frame.to_vec()),
+                Ok(Some(frame)) => got.push(frame.payload.to_vec()),
                 Ok(None) => break,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) => panic!("{e}"),
@@ -396,13 +397,13 @@ fn large_frames_are_read_straight_into_the_frame_buffer() {
         calls: 0,
         requests: Vec::new(),
     };
-    let mut reader = FrameReader::new(source, DecoderConfig::new().max_frame_len(4 << 20));
+    let mut reader = FrameReader::new(source, format);
     let err = reader.read_frame().unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
     assert_eq!(
         err.to_string(),
         format!(
-            "stream ended inside frame 0 (header at byte 0): {} of its {} bytes missing",
+            "stream ended inside frame 0 (at byte 0): {} of its {} payload bytes missing",
             (3 << 20) + 4 - (2 << 20),
             3 << 20
         )

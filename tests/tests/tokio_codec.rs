@@ -5,17 +5,14 @@ use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::codec::{Decoder, Framed, FramedRead, FramedWrite, LengthDelimitedCodec};
-use unstick::{DecoderConfig, LengthEncoder, Oversize};
+use unstick::{FrameFormat, Oversize};
 use unstick_std::LengthCodec;
 use unstick_tests::Rng;
 
 const MAX: u64 = 1 << 20;
 
 fn codec() -> LengthCodec {
-    LengthCodec::new(
-        DecoderConfig::new().max_frame_len(MAX),
-        LengthEncoder::default(),
-    )
+    LengthCodec::new(FrameFormat::new().with_max_frame_len(MAX))
 }
 
 fn frames(seed: u64, count: usize) -> Vec<Vec<u8>> {
@@ -116,10 +113,7 @@ async fn interop_with_tokio_util_both_ways() {
 #[test]
 fn never_reserves_from_an_announced_length() {
     // A 1 GiB announcement under a 2 GiB limit, followed by 3 bytes.
-    let mut unstick = LengthCodec::new(
-        DecoderConfig::new().max_frame_len(2 << 30),
-        LengthEncoder::default(),
-    );
+    let mut unstick = LengthCodec::new(FrameFormat::new().with_max_frame_len(2 << 30));
     let mut src = BytesMut::with_capacity(64);
     src.extend_from_slice(&(1u32 << 30).to_be_bytes());
     src.extend_from_slice(b"abc");
@@ -137,10 +131,7 @@ fn never_reserves_from_an_announced_length() {
 
 #[test]
 fn a_full_buffer_widens_to_a_fixed_read_window() {
-    let mut codec = LengthCodec::new(
-        DecoderConfig::new().max_frame_len(2 << 30),
-        LengthEncoder::default(),
-    );
+    let mut codec = LengthCodec::new(FrameFormat::new().with_max_frame_len(2 << 30));
     // A read that filled the buffer: 1 GiB announced, the rest of the buffer its first bytes.
     let mut src = BytesMut::with_capacity(64);
     src.extend_from_slice(&(1u32 << 30).to_be_bytes());
@@ -160,46 +151,36 @@ fn a_full_buffer_widens_to_a_fixed_read_window() {
 
 #[test]
 fn errors_name_the_frame_and_limit() {
-    let mut codec = LengthCodec::new(
-        DecoderConfig::new().max_frame_len(10),
-        LengthEncoder::default(),
-    );
+    let mut codec = LengthCodec::new(FrameFormat::new().with_max_frame_len(10));
     let mut src = BytesMut::from(&b"\0\0\0\x02ok\0\0\0\x0bhello world"[..]);
     assert_eq!(codec.decode(&mut src).unwrap().as_deref(), Some(&b"ok"[..]));
     let err = codec.decode(&mut src).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
     assert_eq!(
         err.to_string(),
-        "frame 1 (header at byte 6) announces 11 bytes, over the limit of 10"
+        "frame 1 (at byte 6) announces a 11-byte payload, over the limit of 10"
     );
 
-    let mut codec = LengthCodec::new(
-        DecoderConfig::new().max_frame_len(10),
-        LengthEncoder::default(),
-    );
+    let mut codec = LengthCodec::new(FrameFormat::new().with_max_frame_len(10));
     let mut src = BytesMut::from(&b"\0\0\0\x05hel"[..]);
     assert_eq!(codec.decode(&mut src).unwrap(), None);
     let err = codec.decode_eof(&mut src).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
     assert_eq!(
         err.to_string(),
-        "stream ended inside frame 0 (header at byte 0): 2 of its 5 bytes missing"
+        "stream ended inside frame 0 (at byte 0): 2 of its 5 payload bytes missing"
     );
 
     // Skip: the oversize frame is dropped and the next one arrives.
     let mut codec = LengthCodec::new(
-        DecoderConfig::new()
-            .max_frame_len(3)
-            .oversize(Oversize::Skip),
-        LengthEncoder::default(),
+        FrameFormat::new()
+            .with_max_frame_len(3)
+            .with_oversize(Oversize::Skip),
     );
     let mut src = BytesMut::from(&b"\0\0\0\x05hello\0\0\0\x02ok"[..]);
     assert_eq!(codec.decode(&mut src).unwrap().as_deref(), Some(&b"ok"[..]));
 
-    let mut codec = LengthCodec::new(
-        DecoderConfig::new(),
-        LengthEncoder::default().max_frame_len(2),
-    );
+    let mut codec = LengthCodec::new(FrameFormat::new().with_max_frame_len(2));
     let err = tokio_util::codec::Encoder::encode(&mut codec, &b"abc"[..], &mut BytesMut::new())
         .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);

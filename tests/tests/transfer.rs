@@ -6,7 +6,7 @@ use std::fs;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 
-use unstick::{JsonHeaderConfig, LengthHeader};
+use unstick::{JsonHeaderConfig, LengthField};
 use unstick_std::transfer::{FileHeader, TransferError, receive_file, send_file, sha256_hex};
 use unstick_std::{JsonFrameReader, JsonFrameWriter};
 
@@ -170,7 +170,7 @@ fn failed_transfers_leave_nothing_behind() {
 #[test]
 fn python_style_i32_le_peer_and_clean_end() {
     let dir = tempfile::tempdir().unwrap();
-    let config = JsonHeaderConfig::new().header(LengthHeader::I32_LE);
+    let config = JsonHeaderConfig::new().with_length(LengthField::I32_LE);
     let mut wire = Vec::new();
     let mut writer = JsonFrameWriter::new(&mut wire, config);
     writer

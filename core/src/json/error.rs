@@ -175,6 +175,14 @@ pub enum JsonHeaderError {
         /// Why.
         problem: HeaderProblem,
     },
+    /// A varint length prefix is longer than its encoding allows, over 64 bits, or (where the
+    /// format refuses it) longer than its value needs.
+    MalformedLengthPrefix {
+        /// Index of the frame.
+        frame: u64,
+        /// Stream offset of the frame.
+        offset: u64,
+    },
     /// The stream ended inside a length prefix.
     TruncatedLengthPrefix {
         /// Index of the frame.
@@ -183,8 +191,6 @@ pub enum JsonHeaderError {
         offset: u64,
         /// Prefix bytes received.
         have: u8,
-        /// Prefix width.
-        width: u8,
     },
     /// The stream ended inside a JSON header.
     TruncatedHeader {
@@ -217,6 +223,7 @@ impl JsonHeaderError {
             Self::HeaderTooLong { frame, .. }
             | Self::NegativeHeaderLength { frame, .. }
             | Self::InvalidHeader { frame, .. }
+            | Self::MalformedLengthPrefix { frame, .. }
             | Self::TruncatedLengthPrefix { frame, .. }
             | Self::TruncatedHeader { frame, .. }
             | Self::TruncatedBody { frame, .. } => frame,
@@ -229,6 +236,7 @@ impl JsonHeaderError {
             Self::HeaderTooLong { offset, .. }
             | Self::NegativeHeaderLength { offset, .. }
             | Self::InvalidHeader { offset, .. }
+            | Self::MalformedLengthPrefix { offset, .. }
             | Self::TruncatedLengthPrefix { offset, .. }
             | Self::TruncatedHeader { offset, .. }
             | Self::TruncatedBody { offset, .. } => offset,
@@ -261,14 +269,17 @@ impl fmt::Display for JsonHeaderError {
                 offset,
                 problem,
             } => write!(f, "frame {frame} (at byte {offset}): {problem}"),
+            Self::MalformedLengthPrefix { frame, offset } => write!(
+                f,
+                "frame {frame} (at byte {offset}) has a malformed varint length prefix (too long, over 64 bits, or not minimal)"
+            ),
             Self::TruncatedLengthPrefix {
                 frame,
                 offset,
                 have,
-                width,
             } => write!(
                 f,
-                "stream ended inside the length prefix of frame {frame} (at byte {offset}): {have} of {width} bytes received"
+                "stream ended inside the length prefix of frame {frame} (at byte {offset}): {have} bytes received"
             ),
             Self::TruncatedHeader {
                 frame,
@@ -310,7 +321,7 @@ pub enum JsonEncodeError {
         max: u64,
     },
     /// The JSON length does not fit the length prefix.
-    LengthOverflowsHeader {
+    LengthOverflowsPrefix {
         /// JSON length.
         len: u64,
         /// Largest length the prefix can carry.
@@ -337,7 +348,7 @@ impl fmt::Display for JsonEncodeError {
             Self::HeaderTooLong { len, max } => {
                 write!(f, "the JSON header is {len} bytes, over the limit of {max}")
             }
-            Self::LengthOverflowsHeader { len, max } => write!(
+            Self::LengthOverflowsPrefix { len, max } => write!(
                 f,
                 "a {len}-byte JSON header does not fit the length prefix (at most {max})"
             ),

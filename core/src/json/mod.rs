@@ -20,9 +20,10 @@ pub use utf16::join_surrogate_escapes;
 pub use error::{HeaderProblem, JsonEncodeError, JsonHeaderError, JsonSyntax};
 
 use crate::buffer::FrameBuffer;
-use crate::decoder::{DecoderConfig, Event, LengthDecoder};
+use crate::decoder::{Event, LengthDecoder};
 use crate::error::{ConfigError, DecodeError};
-use crate::header::LengthHeader;
+use crate::field::{LengthField, MAX_FIELD_LEN};
+use crate::format::FrameFormat;
 use scan::SizeValue;
 
 /// The header limit a [`JsonHeaderConfig`] starts with: 4 KiB.
@@ -35,17 +36,17 @@ pub const DEFAULT_MAX_DEPTH: u8 = 16;
 /// How JSON-header frames look. Shared by [`JsonHeaderDecoder`] and [`JsonHeaderEncoder`].
 ///
 /// ```
-/// use unstick::{JsonHeaderConfig, LengthHeader};
+/// use unstick::{JsonHeaderConfig, LengthField};
 /// // The tutorials' Python: struct.pack("i", len(header_bytes)).
 /// const PYTHON: JsonHeaderConfig = JsonHeaderConfig::new()
-///     .header(LengthHeader::I32_LE)
-///     .max_body_len(1 << 40);
-/// assert_eq!(PYTHON.get_size_field(), "total_size");
+///     .with_length(LengthField::I32_LE)
+///     .with_max_body_len(1 << 40);
+/// assert_eq!(PYTHON.size_field(), "total_size");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct JsonHeaderConfig {
-    header: LengthHeader,
+    length: LengthField,
     max_header_len: u64,
     max_body_len: u64,
     size_field: &'static str,
@@ -63,7 +64,7 @@ impl JsonHeaderConfig {
     /// size field `total_size`, [`DEFAULT_MAX_DEPTH`].
     pub const fn new() -> Self {
         Self {
-            header: LengthHeader::U32_BE,
+            length: LengthField::U32_BE,
             max_header_len: DEFAULT_MAX_HEADER_LEN,
             max_body_len: DEFAULT_MAX_BODY_LEN,
             size_field: "total_size",
@@ -71,23 +72,24 @@ impl JsonHeaderConfig {
         }
     }
 
-    /// Sets the format of the length prefix in front of the JSON header.
+    /// Sets the length field in front of the JSON header (any [`LengthField`]; varints are
+    /// read minimal only).
     #[must_use]
-    pub const fn header(mut self, header: LengthHeader) -> Self {
-        self.header = header;
+    pub const fn with_length(mut self, length: LengthField) -> Self {
+        self.length = length;
         self
     }
 
     /// Sets the longest JSON header accepted, in bytes.
     #[must_use]
-    pub const fn max_header_len(mut self, max: u64) -> Self {
+    pub const fn with_max_header_len(mut self, max: u64) -> Self {
         self.max_header_len = max;
         self
     }
 
     /// Sets the largest `total_size` accepted.
     #[must_use]
-    pub const fn max_body_len(mut self, max: u64) -> Self {
+    pub const fn with_max_body_len(mut self, max: u64) -> Self {
         self.max_body_len = max;
         self
     }
@@ -95,7 +97,7 @@ impl JsonHeaderConfig {
     /// Sets the name of the top-level field that gives the body size. It is compared with the
     /// key as written, so a key spelled with escapes (`"total\u005fsize"`) does not match.
     #[must_use]
-    pub const fn size_field(mut self, name: &'static str) -> Self {
+    pub const fn with_size_field(mut self, name: &'static str) -> Self {
         self.size_field = name;
         self
     }
@@ -103,29 +105,29 @@ impl JsonHeaderConfig {
     /// Sets how deep objects and arrays may nest in a header (the header object itself is
     /// level 1; at most 64).
     #[must_use]
-    pub const fn max_depth(mut self, depth: u8) -> Self {
+    pub const fn with_max_depth(mut self, depth: u8) -> Self {
         self.max_depth = depth;
         self
     }
 
-    /// The length prefix format.
-    pub const fn get_header(&self) -> LengthHeader {
-        self.header
+    /// The length field in front of the JSON header.
+    pub const fn length(&self) -> LengthField {
+        self.length
     }
     /// The header limit.
-    pub const fn get_max_header_len(&self) -> u64 {
+    pub const fn max_header_len(&self) -> u64 {
         self.max_header_len
     }
     /// The body limit.
-    pub const fn get_max_body_len(&self) -> u64 {
+    pub const fn max_body_len(&self) -> u64 {
         self.max_body_len
     }
     /// The size field's name.
-    pub const fn get_size_field(&self) -> &'static str {
+    pub const fn size_field(&self) -> &'static str {
         self.size_field
     }
     /// The nesting bound.
-    pub const fn get_max_depth(&self) -> u8 {
+    pub const fn max_depth(&self) -> u8 {
         self.max_depth
     }
 
@@ -211,7 +213,7 @@ impl<'a> JsonHeader<'a> {
     /// # let mut stream = (json.len() as u32).to_be_bytes().to_vec();
     /// # stream.extend_from_slice(json);
     /// # let mut buf = [0u8; 128];
-    /// # let mut decoder = unstick::JsonHeaderDecoder::new(JsonHeaderConfig::new().max_header_len(128), &mut buf[..])?;
+    /// # let mut decoder = unstick::JsonHeaderDecoder::new(JsonHeaderConfig::new().with_max_header_len(128), &mut buf[..])?;
     /// # let Some(unstick::JsonEvent::Header(header)) = decoder.decode(&stream)?.event else { panic!() };
     /// #[derive(serde::Deserialize)]
     /// struct Upload { filename: heapless::String<64> }
@@ -293,7 +295,7 @@ enum Phase {
 /// stream.extend_from_slice(b"hello");
 ///
 /// let mut buf = [0u8; 256];
-/// let config = JsonHeaderConfig::new().max_header_len(256);
+/// let config = JsonHeaderConfig::new().with_max_header_len(256);
 /// let mut decoder = JsonHeaderDecoder::new(config, &mut buf[..])?;
 /// let mut body = Vec::new();
 /// for chunk in stream.chunks(7) {
@@ -325,9 +327,9 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
     /// A decoder with `config` that collects straddling headers in `buf`, which must hold
     /// [`JsonHeaderConfig::max_header_len`] bytes.
     pub fn new(config: JsonHeaderConfig, buf: B) -> Result<Self, ConfigError> {
-        let headers = DecoderConfig::new()
-            .header(config.header)
-            .max_frame_len(config.max_header_len);
+        let headers = FrameFormat::new()
+            .with_length(config.length)
+            .with_max_frame_len(config.max_header_len);
         Ok(Self {
             headers: LengthDecoder::new(headers, buf)?,
             config,
@@ -362,7 +364,7 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
                         return Err(e);
                     }
                 };
-                let Some(Event::Frame(json)) = step.event else {
+                let Some(Event::Frame(crate::Frame { payload: json, .. })) = step.event else {
                     // Nothing else can come from a buffered, rejecting decoder.
                     return Ok(JsonDecoded {
                         consumed: step.consumed,
@@ -381,7 +383,12 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
                         return Err(e);
                     }
                 };
-                let header_len = json.len() as u64;
+                // Length prefix and JSON. Varints are read minimal only, so the prefix took
+                // exactly the bytes that writing the JSON's length takes.
+                let json_len = json.len() as u64;
+                let mut prefix = [0u8; MAX_FIELD_LEN];
+                let prefix_len = config.length.write(json_len, &mut prefix).unwrap_or(0);
+                let header_len = prefix_len as u64 + json_len;
                 *phase = if total_size == 0 {
                     Phase::BodyDone {
                         header_len,
@@ -436,12 +443,8 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
                 total_size,
             } => {
                 *phase = Phase::Header;
-                let w = config.header.len() as u64;
                 self.frame = frame.wrapping_add(1);
-                self.offset = offset
-                    .wrapping_add(w)
-                    .wrapping_add(header_len)
-                    .wrapping_add(total_size);
+                self.offset = offset.wrapping_add(header_len).wrapping_add(total_size);
                 Ok(JsonDecoded {
                     consumed: 0,
                     event: Some(JsonEvent::End),
@@ -561,27 +564,20 @@ fn length_error(e: DecodeError, frame: u64, offset: u64) -> JsonHeaderError {
             offset,
             value,
         },
-        DecodeError::TruncatedHeader { have, width, .. } => {
-            JsonHeaderError::TruncatedLengthPrefix {
-                frame,
-                offset,
-                have,
-                width,
-            }
-        }
+        DecodeError::TruncatedPrefix { have, .. } => JsonHeaderError::TruncatedLengthPrefix {
+            frame,
+            offset,
+            have,
+        },
         DecodeError::TruncatedFrame { len, missing, .. } => JsonHeaderError::TruncatedHeader {
             frame,
             offset,
             len,
             missing,
         },
-        // The JSON decoder feeds its length decoder through `decode` only, never `commit`.
-        DecodeError::CommitPastSpare { .. } => JsonHeaderError::TruncatedLengthPrefix {
-            frame,
-            offset,
-            have: 0,
-            width: 0,
-        },
+        // Varint trouble; the header format has no adjustment, and the JSON decoder feeds its
+        // length decoder through `decode` only, never `commit`.
+        _ => JsonHeaderError::MalformedLengthPrefix { frame, offset },
     }
 }
 
@@ -638,6 +634,15 @@ impl JsonHeaderEncoder {
         &self,
         header: &T,
     ) -> Result<usize, JsonEncodeError> {
+        let (_, prefix_len, json_len) = self.prefix(header)?;
+        Ok(prefix_len + json_len)
+    }
+
+    /// The length prefix for `header`'s JSON text: its bytes, its size, and the JSON's size.
+    fn prefix<T: serde::Serialize + ?Sized>(
+        &self,
+        header: &T,
+    ) -> Result<([u8; MAX_FIELD_LEN], usize, usize), JsonEncodeError> {
         let json_len = count::json_len(header).map_err(|_| JsonEncodeError::Unsupported)?;
         if json_len as u64 > self.config.max_header_len {
             return Err(JsonEncodeError::HeaderTooLong {
@@ -645,14 +650,15 @@ impl JsonHeaderEncoder {
                 max: self.config.max_header_len,
             });
         }
-        let prefix = self.config.header;
-        if json_len as u64 > prefix.max_len() {
-            return Err(JsonEncodeError::LengthOverflowsHeader {
+        let field = self.config.length;
+        let mut prefix = [0u8; MAX_FIELD_LEN];
+        let prefix_len = field.write(json_len as u64, &mut prefix).map_err(|_| {
+            JsonEncodeError::LengthOverflowsPrefix {
                 len: json_len as u64,
-                max: prefix.max_len(),
-            });
-        }
-        Ok(prefix.len() + json_len)
+                max: field.max_value(),
+            }
+        })?;
+        Ok((prefix, prefix_len, json_len))
     }
 
     /// Serializes `header` behind its length prefix at the front of `out`.
@@ -666,12 +672,12 @@ impl JsonHeaderEncoder {
         header: &T,
         out: &mut [u8],
     ) -> Result<EncodedHeader, JsonEncodeError> {
-        let required = self.encoded_len(header)?;
+        let (length, prefix_len, json_len) = self.prefix(header)?;
+        let required = prefix_len + json_len;
         let available = out.len();
-        let w = self.config.header.len();
         let Some((prefix, json)) = out
             .get_mut(..required)
-            .and_then(|frame| frame.split_at_mut_checked(w))
+            .and_then(|frame| frame.split_at_mut_checked(prefix_len))
         else {
             return Err(JsonEncodeError::BufferTooSmall {
                 required,
@@ -680,19 +686,17 @@ impl JsonHeaderEncoder {
         };
         let written =
             serde_json_core::to_slice(header, json).map_err(|_| JsonEncodeError::Unsupported)?;
-        let json = json.get(..written).unwrap_or(&[]);
+        // The prefix was written for the counted length: the JSON must be exactly that long.
+        if written != json_len {
+            return Err(JsonEncodeError::Unsupported);
+        }
         let total_size = self
             .config
             .inspect(json)
             .map_err(JsonEncodeError::InvalidHeader)?;
-        let length = self
-            .config
-            .header
-            .encode(written as u64)
-            .map_err(|_| JsonEncodeError::Unsupported)?;
-        crate::buffer::copy(prefix, &length);
+        crate::buffer::copy(prefix, length.get(..prefix_len).unwrap_or(&[]));
         Ok(EncodedHeader {
-            len: w + written,
+            len: required,
             total_size,
         })
     }

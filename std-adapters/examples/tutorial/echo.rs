@@ -15,7 +15,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use unstick::{DecodeError, DecoderConfig, Event, LengthDecoder, LengthEncoder, LengthHeader};
+use unstick::{DecodeError, Event, FrameFormat, LengthDecoder, LengthEncoder, LengthField};
 use unstick_std::{FrameReader, write_frame};
 
 use super::cli::{is_transient_accept_error, more_wanted, serve_threads as serve_threads_with};
@@ -42,7 +42,7 @@ impl fmt::Display for Mode {
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// Length header format.
-    pub header: LengthHeader,
+    pub header: LengthField,
     /// Largest request accepted; a bigger announcement drops the connection.
     pub max_frame: u64,
     /// A connection that completes no frame for this long is dropped.
@@ -88,13 +88,14 @@ pub struct Session {
 
 impl Session {
     /// A session for `header` frames of at most `max_frame` bytes.
-    pub fn new(header: LengthHeader, max_frame: u64) -> Self {
-        let max_frame = max_frame.min(header.max_len());
-        let config = DecoderConfig::new().header(header).max_frame_len(max_frame);
+    pub fn new(header: LengthField, max_frame: u64) -> Self {
+        let format = FrameFormat::new()
+            .with_length(header)
+            .with_max_frame_len(max_frame.min(header.max_value()));
         Self {
-            decoder: LengthDecoder::new(config, Vec::new())
+            decoder: LengthDecoder::new(format, Vec::new())
                 .unwrap_or_else(|_| unreachable!("a Vec holds any frame")),
-            encoder: LengthEncoder::new(header),
+            encoder: LengthEncoder::new(format),
             out: Vec::new(),
         }
     }
@@ -107,10 +108,11 @@ impl Session {
         let before = self.decoder.frames();
         let (encoder, out) = (&self.encoder, &mut self.out);
         self.decoder.decode_all(input, |event| {
-            if let Event::Frame(payload) = event {
-                // Cannot fail: the request arrived under the same header and a smaller limit.
-                if let Ok(header) = encoder.header(payload.len()) {
-                    out.extend_from_slice(header.as_bytes());
+            if let Event::Frame(frame) = event {
+                let payload = frame.payload;
+                // Cannot fail: the reply has the request's format and length.
+                if let Ok(prefix) = encoder.prefix(payload.len()) {
+                    out.extend_from_slice(prefix.as_bytes());
                     out.extend(payload.iter().map(u8::to_ascii_uppercase));
                 }
             }
@@ -428,7 +430,7 @@ fn drive(conn: &mut Conn, buf: &mut [u8], idle: Duration) -> Turn {
 /// deadlock against the replies) and returns the replies in order.
 pub fn exchange(
     addr: SocketAddr,
-    header: LengthHeader,
+    header: LengthField,
     messages: &[Vec<u8>],
     timeout: Duration,
 ) -> io::Result<Vec<Vec<u8>>> {
@@ -436,7 +438,10 @@ pub fn exchange(
     stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
-    let encoder = LengthEncoder::new(header);
+    let format = FrameFormat::new()
+        .with_length(header)
+        .with_max_frame_len(u64::MAX);
+    let encoder = LengthEncoder::new(format);
     let mut burst = Vec::new();
     for m in messages {
         write_frame(&mut burst, &encoder, m)?;
@@ -447,13 +452,12 @@ pub fn exchange(
         writer.write_all(&burst)?;
         writer.shutdown(Shutdown::Write)
     });
-    let config = DecoderConfig::new().header(header).max_frame_len(max);
-    let mut reader = FrameReader::new(&stream, config);
+    let mut reader = FrameReader::new(&stream, format.with_max_frame_len(max));
     let mut replies = Vec::with_capacity(messages.len());
     let result = (|| {
         while replies.len() < messages.len() {
             match reader.read_frame() {
-                Ok(Some(reply)) => replies.push(reply.to_vec()),
+                Ok(Some(reply)) => replies.push(reply.payload.to_vec()),
                 Ok(None) => {
                     return Err(io::Error::new(
                         io::ErrorKind::UnexpectedEof,
@@ -500,7 +504,7 @@ pub struct BenchReport {
 /// check every reply. Fails on the first wrong or missing reply.
 pub fn bench(
     addr: SocketAddr,
-    header: LengthHeader,
+    header: LengthField,
     clients: usize,
     frames: usize,
     size: usize,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use unstick::{JsonHeaderConfig, LengthHeader};
+use unstick::{JsonHeaderConfig, LengthField};
 use unstick_std::transfer::{self, FileHeader, ReceivedFile};
 use unstick_std::{JsonFrameReader, JsonFrameWriter};
 
@@ -18,7 +18,7 @@ use super::cli::serve_threads;
 #[derive(Clone, Copy, Debug)]
 pub struct FileConfig {
     /// Length header in front of the JSON header.
-    pub header: LengthHeader,
+    pub header: LengthField,
     /// Largest file the receiver accepts.
     pub max_size: u64,
     /// A connection that stalls this long fails.
@@ -30,8 +30,8 @@ pub struct FileConfig {
 impl FileConfig {
     fn json(&self) -> JsonHeaderConfig {
         JsonHeaderConfig::new()
-            .header(self.header)
-            .max_body_len(self.max_size)
+            .with_length(self.header)
+            .with_max_body_len(self.max_size)
     }
 }
 

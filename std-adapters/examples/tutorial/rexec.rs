@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use unstick::{DecoderConfig, JsonHeaderConfig, LengthEncoder, LengthHeader};
+use unstick::{FrameFormat, JsonHeaderConfig, LengthEncoder, LengthField};
 use unstick_std::{FrameReader, JsonFrameReader, JsonFrameWriter, write_frame};
 
 use super::cli::serve_threads;
@@ -80,7 +80,7 @@ pub struct ServerConfig {
     /// The shared key.
     pub key: Arc<[u8]>,
     /// Length header of every frame.
-    pub header: LengthHeader,
+    pub header: LengthField,
     /// Time allowed for the handshake answer.
     pub handshake_timeout: Duration,
     /// A connection that sends no command for this long is closed.
@@ -138,21 +138,20 @@ fn session(stream: &TcpStream, config: &ServerConfig) -> io::Result<u64> {
             "refused: wrong handshake answer (bad key or replay)",
         ));
     }
-    let encoder = LengthEncoder::new(config.header);
-    write_frame(&mut &*stream, &encoder, ACCEPTED)?;
+    let format = FrameFormat::new().with_length(config.header);
+    write_frame(&mut &*stream, &LengthEncoder::new(format), ACCEPTED)?;
     stream.set_read_timeout(Some(config.idle_timeout))?;
     stream.set_write_timeout(Some(config.idle_timeout))?;
 
-    let decoder = DecoderConfig::new()
-        .header(config.header)
-        .max_frame_len(config.max_command.min(config.header.max_len()));
-    let mut commands = FrameReader::with_buffer_len(stream, decoder, 4096);
+    let commands = format.with_max_frame_len(config.max_command.min(config.header.max_value()));
+    let mut commands = FrameReader::with_buffer_len(stream, commands, 4096);
     let json = JsonHeaderConfig::new()
-        .header(config.header)
-        .max_body_len(2 * config.max_output + 1024);
+        .with_length(config.header)
+        .with_max_body_len(2 * config.max_output + 1024);
     let mut replies = JsonFrameWriter::new(stream, json);
     let mut ran = 0;
     while let Some(command) = commands.read_frame()? {
+        let command = command.payload;
         let output = match std::str::from_utf8(command) {
             Ok(command) => run(command, config),
             Err(e) => Output {
@@ -312,7 +311,7 @@ impl From<io::Error> for ClientError {
 pub fn execute(
     addr: SocketAddr,
     key: &[u8],
-    header: LengthHeader,
+    header: LengthField,
     command: &str,
     timeout: Duration,
     out: &mut dyn Write,
@@ -325,10 +324,12 @@ pub fn execute(
     (&stream).read_exact(&mut challenge)?;
     (&stream).write_all(&answer(key, &challenge))?;
     {
-        let config = DecoderConfig::new().header(header).max_frame_len(64);
+        let format = FrameFormat::new()
+            .with_length(header)
+            .with_max_frame_len(64);
         // One byte at a time: nothing after the `OK` frame may be taken from the socket.
-        let mut reader = FrameReader::with_buffer_len(&stream, config, 1);
-        match reader.read_frame() {
+        let mut reader = FrameReader::with_buffer_len(&stream, format, 1);
+        match reader.read_frame().map(|frame| frame.map(|f| f.payload)) {
             Ok(Some(ACCEPTED)) => {}
             Ok(Some(other)) => {
                 return Err(ClientError::Io(io::Error::new(
@@ -348,12 +349,16 @@ pub fn execute(
     }
     write_frame(
         &mut &stream,
-        &LengthEncoder::new(header),
+        &LengthEncoder::new(
+            FrameFormat::new()
+                .with_length(header)
+                .with_max_frame_len(u64::MAX),
+        ),
         command.as_bytes(),
     )?;
     let json = JsonHeaderConfig::new()
-        .header(header)
-        .max_body_len(u64::MAX);
+        .with_length(header)
+        .with_max_body_len(u64::MAX);
     let mut replies = JsonFrameReader::new(&stream, json);
     let Some(mut reply) = replies.next_frame()? else {
         return Err(ClientError::Io(io::Error::new(

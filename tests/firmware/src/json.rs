@@ -69,8 +69,8 @@ fn pass(
     cut: Option<usize>,
 ) -> usize {
     let config = JsonHeaderConfig::new()
-        .max_header_len(HEADER_BUF as u64)
-        .max_body_len(1000);
+        .with_max_header_len(HEADER_BUF as u64)
+        .with_max_body_len(1000);
     let Ok(mut decoder) = JsonHeaderDecoder::new(config, [0u8; HEADER_BUF]) else {
         checks.check(false, "JSON decoder config");
         return 0;
@@ -171,7 +171,7 @@ pub fn python_escapes(checks: &mut Checks) {
         let built = b.put(&(header.len() as u32).to_be_bytes()) && b.put(header);
         let len = b.bytes().len();
         let mut buf = [0u8; HEADER_BUF];
-        let config = JsonHeaderConfig::new().max_header_len(HEADER_BUF as u64);
+        let config = JsonHeaderConfig::new().with_max_header_len(HEADER_BUF as u64);
         let Ok(mut d) = JsonHeaderDecoder::new(config, &mut buf[..]) else {
             checks.check(false, "a JSON decoder");
             return;

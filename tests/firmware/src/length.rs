@@ -1,7 +1,7 @@
 //! Length frames through `eio::read_event` and the bare `LengthDecoder::decode`.
 
 use cortex_m_semihosting::hprintln;
-use unstick::{DecodeError, Decoded, DecoderConfig, Event, LengthDecoder, Oversize, eio};
+use unstick::{DecodeError, Decoded, Event, FrameFormat, LengthDecoder, Oversize, eio};
 
 use crate::chunked::Chunked;
 use crate::{Builder, Checks, pattern, stack};
@@ -60,11 +60,11 @@ pub fn run(checks: &mut Checks) {
     );
 }
 
-fn config() -> DecoderConfig {
-    DecoderConfig::new()
-        .max_frame_len(MAX)
-        .oversize(Oversize::Skip)
-        .streaming(true)
+fn format() -> FrameFormat {
+    FrameFormat::new()
+        .with_max_frame_len(MAX)
+        .with_oversize(Oversize::Skip)
+        .with_streaming(true)
 }
 
 /// Offset of frame `k`'s header in the stream.
@@ -75,8 +75,8 @@ fn offset(k: usize) -> usize {
 
 /// One pass through `eio::read_event`; returns the deepest stack of a call.
 fn eio_pass(checks: &mut Checks, wire: &[u8], max_chunk: usize, seed: u32) -> usize {
-    let Ok(mut decoder) = LengthDecoder::new(config(), [0u8; BUF]) else {
-        checks.check(false, "decoder config");
+    let Ok(mut decoder) = LengthDecoder::new(format(), [0u8; BUF]) else {
+        checks.check(false, "decoder format");
         return 0;
     };
     let mut reader = Chunked::new(wire, max_chunk, seed);
@@ -89,7 +89,8 @@ fn eio_pass(checks: &mut Checks, wire: &[u8], max_chunk: usize, seed: u32) -> us
         deepest = deepest.max(used);
         let expected = FRAMES.get(next).copied();
         match (result, expected) {
-            (Ok(Some(Event::Frame(p))), Some((len, seed))) => {
+            (Ok(Some(Event::Frame(frame))), Some((len, seed))) => {
+                let p = frame.payload;
                 let same =
                     p.len() == len && p.iter().enumerate().all(|(i, &x)| x == pattern(seed, i));
                 checks.check(same && len <= BUF, "a buffered frame");
@@ -97,7 +98,7 @@ fn eio_pass(checks: &mut Checks, wire: &[u8], max_chunk: usize, seed: u32) -> us
                 reencode(checks, wire, next, p);
                 next += 1;
             }
-            (Ok(Some(Event::StreamStart { len })), Some((want, _))) => {
+            (Ok(Some(Event::StreamStart { len, .. })), Some((want, _))) => {
                 checks.check(len == want as u64 && want > BUF, "a stream start");
                 #[cfg(feature = "encoder")]
                 reencode_header(checks, wire, next, want);
@@ -151,7 +152,7 @@ fn eio_pass(checks: &mut Checks, wire: &[u8], max_chunk: usize, seed: u32) -> us
 fn reencode(checks: &mut Checks, wire: &[u8], k: usize, payload: &[u8]) {
     let mut out = [0u8; 4 + BUF];
     let mut w = &mut out[..];
-    let encoder = unstick::LengthEncoder::default().max_frame_len(MAX);
+    let encoder = unstick::LengthEncoder::new(format());
     let ok = eio::write_frame(&mut w, &encoder, payload).is_ok();
     let n = 4 + BUF - w.len();
     let at = offset(k);
@@ -176,17 +177,17 @@ fn reencode(checks: &mut Checks, wire: &[u8], k: usize, payload: &[u8]) {
 #[cfg(feature = "encoder")]
 fn reencode_header(checks: &mut Checks, wire: &[u8], k: usize, len: usize) {
     let at = offset(k);
-    let header = unstick::LengthEncoder::default().header(len);
+    let prefix = unstick::LengthEncoder::default().prefix(len);
     checks.check(
-        header.is_ok_and(|h| wire.get(at..at + 4) == Some(h.as_bytes())),
+        prefix.is_ok_and(|h| wire.get(at..at + 4) == Some(h.as_bytes())),
         "a streamed frame's header re-encodes",
     );
 }
 
 /// The bare decoder over 7-byte chunks; returns the deepest stack of a `decode` call.
 fn bare_pass(checks: &mut Checks, wire: &[u8]) -> usize {
-    let Ok(mut decoder) = LengthDecoder::new(config(), [0u8; BUF]) else {
-        checks.check(false, "decoder config");
+    let Ok(mut decoder) = LengthDecoder::new(format(), [0u8; BUF]) else {
+        checks.check(false, "decoder format");
         return 0;
     };
     let mut deepest = 0;

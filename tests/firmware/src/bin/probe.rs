@@ -71,18 +71,19 @@ fn consume(r: &mut chunked::Chunked<'_>) -> u32 {
 /// Length frames: sums the payloads (and, with `encoder`, each frame re-encoded).
 #[cfg(all(feature = "decoder", not(feature = "json")))]
 fn consume(r: &mut chunked::Chunked<'_>) -> u32 {
-    use unstick::{DecoderConfig, Event, LengthDecoder, Oversize, eio};
-    let config = DecoderConfig::new()
-        .max_frame_len(64)
-        .oversize(Oversize::Skip)
-        .streaming(true);
-    let Ok(mut decoder) = LengthDecoder::new(config, [0u8; 32]) else {
+    use unstick::{Event, FrameFormat, LengthDecoder, Oversize, eio};
+    let format = FrameFormat::new()
+        .with_max_frame_len(64)
+        .with_oversize(Oversize::Skip)
+        .with_streaming(true);
+    let Ok(mut decoder) = LengthDecoder::new(format, [0u8; 32]) else {
         return 0;
     };
     let mut sum = 0u32;
     loop {
         match eio::read_event(r, &mut decoder) {
-            Ok(Some(Event::Frame(p))) => {
+            Ok(Some(Event::Frame(frame))) => {
+                let p = frame.payload;
                 #[cfg(feature = "encoder")]
                 {
                     let mut out = [0u8; 40];
@@ -117,8 +118,8 @@ fn consume(_: &mut chunked::Chunked<'_>) -> u32 {
     static WIRE: [u8; JSON_LEN] = json_stream();
     let mut r = chunked::Chunked::new(&WIRE, 7, 1);
     let config = JsonHeaderConfig::new()
-        .max_header_len(64)
-        .max_body_len(1024);
+        .with_max_header_len(64)
+        .with_max_body_len(1024);
     let Ok(mut decoder) = JsonHeaderDecoder::new(config, [0u8; 64]) else {
         return 0;
     };

@@ -1,0 +1,203 @@
+//! The whole-buffer reference decoder: the slow, obvious reading of a stream that any chunking
+//! and any input path of the real decoder must agree with. The length fields are read here
+//! from their specifications, bit by bit, sharing no code with the crate.
+
+use unstick::{ByteOrder, DecodeError, FrameFormat, LengthField, Oversize};
+
+use crate::{Item, Outcome};
+
+/// The largest payload the decoder handles, whatever the limit (its spans keep the prefix
+/// length in the top byte of a 64-bit word).
+pub const DECODER_MAX_PAYLOAD: u64 = (1 << 56) - 1;
+
+/// What a length field at the start of some bytes says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldRead {
+    /// The value and the field's size in bytes.
+    Done(u64, usize),
+    /// The bytes end before the field does: this many were there.
+    Truncated(usize),
+    /// A signed fixed field held a negative number.
+    Negative(i64),
+    /// A varint longer than its encoding allows.
+    Overlong,
+    /// A varint whose value needs more than 64 bits.
+    Overflow,
+    /// A varint in more bytes than its value needs, where the format refuses that.
+    NonMinimal,
+}
+
+/// Reads `field` from the start of `bytes`, as its specification says.
+pub fn reference_field(field: LengthField, bytes: &[u8], minimal: bool) -> FieldRead {
+    match field {
+        LengthField::Fixed(int) => {
+            let w = int.len();
+            let Some(bytes) = bytes.get(..w) else {
+                return FieldRead::Truncated(bytes.len());
+            };
+            let mut v: u128 = 0;
+            let ordered: Vec<u8> = match int.order() {
+                ByteOrder::Big => bytes.to_vec(),
+                ByteOrder::Little => bytes.iter().rev().copied().collect(),
+            };
+            for b in ordered {
+                v = (v << 8) | u128::from(b);
+            }
+            let bits = 8 * w as u32;
+            if int.signed() && (v >> (bits - 1)) & 1 == 1 {
+                return FieldRead::Negative((v as i128 - (1i128 << bits)) as i64);
+            }
+            FieldRead::Done(v as u64, w)
+        }
+        LengthField::Leb128 => base128(bytes, 10, minimal),
+        LengthField::MqttVbi => base128(bytes, 4, minimal),
+        LengthField::QuicVarint => {
+            let Some(&first) = bytes.first() else {
+                return FieldRead::Truncated(0);
+            };
+            // RFC 9000 section 16: the two top bits are the base-2 logarithm of the length.
+            let n = match first >> 6 {
+                0 => 1,
+                1 => 2,
+                2 => 4,
+                _ => 8,
+            };
+            if bytes.len() < n {
+                return FieldRead::Truncated(bytes.len());
+            }
+            let mut v = u128::from(first & 0x3f);
+            for &b in &bytes[1..n] {
+                v = v * 256 + u128::from(b);
+            }
+            let needed = if v < 64 {
+                1
+            } else if v < 16384 {
+                2
+            } else if v < (1 << 30) {
+                4
+            } else {
+                8
+            };
+            if minimal && n > needed {
+                return FieldRead::NonMinimal;
+            }
+            FieldRead::Done(v as u64, n)
+        }
+    }
+}
+
+/// LEB128 (protobuf, at most 10 bytes) and MQTT's Variable Byte Integer (at most 4).
+fn base128(bytes: &[u8], most: usize, minimal: bool) -> FieldRead {
+    let mut v: u128 = 0;
+    for i in 0..most {
+        let Some(&b) = bytes.get(i) else {
+            return FieldRead::Truncated(bytes.len());
+        };
+        v += u128::from(b & 0x7f) << (7 * i);
+        if v > u128::from(u64::MAX) {
+            return FieldRead::Overflow;
+        }
+        if b < 0x80 {
+            if minimal && i > 0 && b == 0 {
+                return FieldRead::NonMinimal;
+            }
+            return FieldRead::Done(v as u64, i + 1);
+        }
+    }
+    FieldRead::Overlong
+}
+
+/// What any chunking of `stream` must produce with `format` and a buffer of `capacity` bytes.
+pub fn reference(format: FrameFormat, capacity: usize, stream: &[u8]) -> Outcome {
+    let h = format.head_len();
+    let max = format.max_frame_len();
+    let room = capacity.saturating_sub(h) as u64;
+    let mut items = Vec::new();
+    let mut pos = 0usize;
+    let mut frame = 0u64;
+    let end = loop {
+        if pos == stream.len() {
+            break Ok(());
+        }
+        let offset = pos as u64;
+        let avail = stream.len() - pos;
+        if avail < h {
+            break Err(DecodeError::TruncatedPrefix {
+                frame,
+                offset,
+                have: avail as u8,
+            });
+        }
+        let head = stream[pos..pos + h].to_vec();
+        let minimal = !format.non_minimal_lengths();
+        let (value, used) = match reference_field(format.length(), &stream[pos + h..], minimal) {
+            FieldRead::Done(value, used) => (value, used),
+            FieldRead::Truncated(have) => {
+                break Err(DecodeError::TruncatedPrefix {
+                    frame,
+                    offset,
+                    have: (h + have) as u8,
+                });
+            }
+            FieldRead::Negative(value) => {
+                break Err(DecodeError::NegativeLength {
+                    frame,
+                    offset,
+                    value,
+                });
+            }
+            FieldRead::Overlong => {
+                break Err(DecodeError::OverlongLength {
+                    frame,
+                    offset,
+                    max_bytes: format.length().max_len() as u8,
+                });
+            }
+            FieldRead::Overflow => break Err(DecodeError::LengthOverflow { frame, offset }),
+            FieldRead::NonMinimal => break Err(DecodeError::NonMinimalLength { frame, offset }),
+        };
+        let len = i128::from(value) + i128::from(format.adjustment());
+        if len < 0 {
+            break Err(DecodeError::LengthBelowAdjustment {
+                frame,
+                offset,
+                value,
+                adjustment: format.adjustment(),
+            });
+        }
+        if len > i128::from(u64::MAX) {
+            break Err(DecodeError::LengthOverflow { frame, offset });
+        }
+        let len = len as u64;
+        let too_large = len > max || len > DECODER_MAX_PAYLOAD;
+        if too_large && (format.oversize() == Oversize::Reject || len > DECODER_MAX_PAYLOAD) {
+            break Err(DecodeError::FrameTooLarge {
+                frame,
+                offset,
+                len,
+                max: max.min(DECODER_MAX_PAYLOAD),
+            });
+        }
+        let start = pos + h + used;
+        let body = (stream.len() - start) as u64;
+        if body < len {
+            break Err(DecodeError::TruncatedFrame {
+                frame,
+                offset,
+                len,
+                missing: len - body,
+            });
+        }
+        let payload = stream[start..start + len as usize].to_vec();
+        items.push(if too_large {
+            Item::Skipped(len)
+        } else if format.streaming() && len > room {
+            Item::Streamed { head, payload }
+        } else {
+            Item::Frame { head, payload }
+        });
+        pos = start + len as usize;
+        frame += 1;
+    };
+    Outcome { items, end }
+}
