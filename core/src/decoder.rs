@@ -2,8 +2,8 @@
 
 use crate::buffer::{FrameBuffer, copy};
 use crate::error::{ConfigError, DecodeError};
-use crate::field::{LengthField, MAX_FIELD_LEN, Malformed, Read};
-use crate::format::{FrameFormat, Oversize};
+use crate::field::{LengthField, Malformed, Partial, Read};
+use crate::format::{Format, FrameFormat, Oversize};
 
 /// A whole frame: its head and its payload, without the length field between them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -104,10 +104,9 @@ enum State {
     Head {
         have: u8,
     },
-    /// The head is in the buffer; `have` bytes of the length field are in `bytes`.
+    /// The head is in the buffer; the length field is being read.
     Length {
-        have: u8,
-        bytes: [u8; MAX_FIELD_LEN],
+        partial: Partial,
     },
     /// A payload that fits the buffer is being copied into it after the head.
     Buffering {
@@ -133,8 +132,7 @@ enum State {
 
 const FRESH: State = State::Head { have: 0 };
 const NO_LENGTH: State = State::Length {
-    have: 0,
-    bytes: [0; MAX_FIELD_LEN],
+    partial: Partial::NEW,
 };
 
 /// What a complete length field leads to, before any payload byte.
@@ -154,17 +152,11 @@ enum Passed {
     Pending,
 }
 
-/// Where [`LengthDecoder::spare`] points.
-enum Spare {
-    Field(usize, usize),
-    Buffer(usize, usize),
-}
-
 /// If a frame whose payload may be delivered whole (`len <= max_whole`) lies entirely at the
 /// start of `input`: where its payload starts and where the frame ends. A fixed-width field is
 /// read with one 8-byte load where the input has 8 bytes after the head.
 #[inline(always)]
-fn whole_frame(format: &FrameFormat, max_whole: u64, input: &[u8]) -> Option<(usize, usize)> {
+fn whole_frame(format: FrameFormat, max_whole: u64, input: &[u8]) -> Option<(usize, usize)> {
     let h = format.head_len();
     let after_head = input.get(h..)?;
     let field = format.length();
@@ -214,8 +206,8 @@ fn whole_frame(format: &FrameFormat, max_whole: u64, input: &[u8]) -> Option<(us
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct LengthDecoder<B> {
-    format: FrameFormat,
+pub struct LengthDecoder<B, F = FrameFormat> {
+    format: F,
     /// Index of the frame being decoded.
     frame: u64,
     /// Stream offset of that frame's first byte.
@@ -224,30 +216,31 @@ pub struct LengthDecoder<B> {
     buf: B,
 }
 
-impl<B: FrameBuffer> LengthDecoder<B> {
+impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
     /// A decoder for `format` that copies straddling frames (head, then payload) into `buf`.
     ///
     /// The buffer holds a frame's head and payload. Without streaming, every frame up to the
     /// maximum length must fit, so a buffer smaller than the head plus
     /// [`FrameFormat::max_payload_len`] is refused here rather than at the first large frame;
     /// with streaming it must still hold the head.
-    pub fn new(format: FrameFormat, buf: B) -> Result<Self, ConfigError> {
-        format.check()?;
+    pub fn new(format: F, buf: B) -> Result<Self, ConfigError> {
+        let f = format.format();
+        f.check()?;
         let capacity = buf.capacity();
-        let head_len = format.head_len();
+        let head_len = f.head_len();
         let room = capacity.checked_sub(head_len);
         let short = match room {
             None => true,
-            Some(room) => !format.streaming() && (room as u64) < format.max_payload_len(),
+            Some(room) => !f.streaming() && (room as u64) < f.max_payload_len(),
         };
         if short {
             return Err(ConfigError::BufferTooSmall {
                 capacity,
                 head_len,
-                max_frame_len: if format.streaming() {
+                max_frame_len: if f.streaming() {
                     0
                 } else {
-                    format.max_payload_len()
+                    f.max_payload_len()
                 },
             });
         }
@@ -286,8 +279,8 @@ impl<B: FrameBuffer> LengthDecoder<B> {
         if !matches!(self.state, State::Head { have: 0 }) {
             return None;
         }
-        let (start, end) = whole_frame(&self.format, self.max_whole(), input)?;
-        let head = input.get(..self.format.head_len())?;
+        let (start, end) = whole_frame(self.fmt(), self.max_whole(), input)?;
+        let head = input.get(..self.fmt().head_len())?;
         let payload = input.get(start..end)?;
         self.frame_done(end as u64);
         Some((end, Event::Frame(Frame { head, payload })))
@@ -295,7 +288,7 @@ impl<B: FrameBuffer> LengthDecoder<B> {
 
     #[inline(never)]
     fn decode_slow<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
-        let h = self.format.head_len();
+        let h = self.fmt().head_len();
         let mut consumed = 0usize;
         loop {
             let rest = input.get(consumed..).unwrap_or(&[]);
@@ -315,41 +308,21 @@ impl<B: FrameBuffer> LengthDecoder<B> {
                     }
                     self.state = NO_LENGTH;
                 }
-                State::Length { have, mut bytes } => {
-                    let have = usize::from(have);
-                    let field = self.format.length();
-                    // A varint says where it ends only as it is read: take what it may hold.
-                    let take = field.max_len().saturating_sub(have).min(rest.len());
-                    if let (Some(dst), Some(src)) =
-                        (bytes.get_mut(have..have + take), rest.get(..take))
-                    {
-                        copy(dst, src);
-                    }
-                    let seen = bytes.get(..have + take).unwrap_or(&[]);
-                    match field.read(seen, !self.format.non_minimal_lengths()) {
-                        Read::More => {
-                            self.state = State::Length {
-                                have: (have + take) as u8,
-                                bytes,
-                            };
-                            return Ok(partial(consumed + take));
-                        }
-                        Read::Bad(bad) => return Err(self.fail(Failure::Malformed(bad))),
-                        Read::Done(value, used) => {
-                            consumed += used.saturating_sub(have);
-                            match self.start_payload(value, used)? {
-                                Start::Payload => {}
-                                Start::Empty => return Ok(self.buffered(consumed, 0)),
-                                Start::Stream(len) => {
-                                    return Ok(Decoded {
-                                        consumed,
-                                        event: Some(Event::StreamStart {
-                                            head: self.buf.stored(h),
-                                            len,
-                                        }),
-                                    });
-                                }
-                            }
+                State::Length { .. } => {
+                    let (used, start) = self.take_field(rest)?;
+                    consumed += used;
+                    match start {
+                        None => return Ok(partial(consumed)),
+                        Some(Start::Payload) => {}
+                        Some(Start::Empty) => return Ok(self.buffered(consumed, 0)),
+                        Some(Start::Stream(len)) => {
+                            return Ok(Decoded {
+                                consumed,
+                                event: Some(Event::StreamStart {
+                                    head: self.buf.stored(h),
+                                    len,
+                                }),
+                            });
                         }
                     }
                 }
@@ -413,12 +386,34 @@ impl<B: FrameBuffer> LengthDecoder<B> {
         }
     }
 
+    /// Feeds length-field bytes: how many it took, and once the field is complete, what it
+    /// leads to.
+    fn take_field(&mut self, bytes: &[u8]) -> Result<(usize, Option<Start>), DecodeError> {
+        let State::Length { mut partial } = self.state else {
+            return Ok((0, None));
+        };
+        let format = self.fmt();
+        let field = format.length();
+        let minimal = !format.non_minimal_lengths();
+        for (i, &byte) in bytes.iter().enumerate() {
+            match field.push(&mut partial, byte, minimal) {
+                Read::More => {}
+                Read::Bad(bad) => return Err(self.fail(Failure::Malformed(bad))),
+                Read::Done(value, used) => {
+                    return Ok((i + 1, Some(self.start_payload(value, used)?)));
+                }
+            }
+        }
+        self.state = State::Length { partial };
+        Ok((bytes.len(), None))
+    }
+
     /// A complete length field of `used` bytes carrying `value`: checks it and sets up the
     /// payload. Every check happens here, before a payload byte is buffered.
     fn start_payload(&mut self, value: u64, used: usize) -> Result<Start, DecodeError> {
-        let h = self.format.head_len();
-        let Some(len) = self.format.payload_len(value) else {
-            let failure = if self.format.adjustment() < 0 {
+        let h = self.fmt().head_len();
+        let Some(len) = self.fmt().payload_len(value) else {
+            let failure = if self.fmt().adjustment() < 0 {
                 Failure::BelowAdjustment(value)
             } else {
                 Failure::Overflow
@@ -426,8 +421,8 @@ impl<B: FrameBuffer> LengthDecoder<B> {
             return Err(self.fail(failure));
         };
         let span = Span::new(len, h + used);
-        if len > self.format.max_frame_len() || len > SPAN_MAX {
-            if self.format.oversize() == Oversize::Reject || len > SPAN_MAX {
+        if len > self.limit() {
+            if self.fmt().oversize() == Oversize::Reject || len > SPAN_MAX {
                 return Err(self.fail(Failure::TooLarge(len)));
             }
             self.state = State::Skipping {
@@ -467,7 +462,7 @@ impl<B: FrameBuffer> LengthDecoder<B> {
         }
         self.state = FRESH;
         self.frame_done(span.total());
-        let h = self.format.head_len();
+        let h = self.fmt().head_len();
         let (head, payload) = self
             .buf
             .stored(h + len)
@@ -524,17 +519,17 @@ impl<B: FrameBuffer> LengthDecoder<B> {
             });
         }
         if matches!(self.state, State::Head { have: 0 }) {
-            let h = self.format.head_len();
-            let field = self.format.length();
+            let h = self.fmt().head_len();
+            let field = self.fmt().length();
             let Some(after_head) = input.get(h..) else {
                 return Ok(partial(0));
             };
-            match field.read(after_head, !self.format.non_minimal_lengths()) {
+            match field.read(after_head, !self.fmt().non_minimal_lengths()) {
                 Read::More => return Ok(partial(0)),
                 // A whole frame that has not all arrived: wait for it without buffering.
                 Read::Done(value, _)
                     if self
-                        .format
+                        .fmt()
                         .payload_len(value)
                         .is_some_and(|len| len <= self.max_whole()) =>
                 {
@@ -557,39 +552,36 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     /// then never copied at all.
     ///
     /// Empty when the next step needs no input (call `commit(0)`: a pending
-    /// [`Event::StreamEnd`], or the failure), or when streaming or skipping with a buffer no
-    /// larger than the head (use [`decode`](Self::decode) with your own buffer then). A
-    /// growable `Vec` buffer grows by at most 64 KiB past what it already holds per call, never
-    /// by an announced length; where it already has room (from earlier frames), the spare
-    /// region reaches to the end of the frame.
+    /// [`Event::StreamEnd`], or the failure), or when the buffer has no room after the head
+    /// for the length field or a streamed piece (use [`decode`](Self::decode) with your own
+    /// buffer then). A growable `Vec` buffer grows by at most 64 KiB past what it already holds
+    /// per call, never by an announced length; where it already has room (from earlier
+    /// frames), the spare region reaches to the end of the frame.
     pub fn spare(&mut self) -> &mut [u8] {
         self.skip_empty_head();
-        match self.spare_range() {
-            Spare::Field(at, end) => match &mut self.state {
-                State::Length { bytes, .. } => bytes.get_mut(at..end).unwrap_or(&mut []),
-                _ => &mut [],
-            },
-            Spare::Buffer(at, end) => self.buf.space(at, end),
-        }
+        let (at, end) = self.spare_range();
+        self.buf.space(at, end)
     }
 
     /// A format without a head starts each frame in the length field; `spare` and `commit`
     /// need to know which region they speak about.
     fn skip_empty_head(&mut self) {
-        if matches!(self.state, State::Head { have: 0 }) && self.format.head_len() == 0 {
+        if matches!(self.state, State::Head { have: 0 }) && self.fmt().head_len() == 0 {
             self.state = NO_LENGTH;
         }
     }
 
-    fn spare_range(&self) -> Spare {
+    /// Where [`spare`](Self::spare) points in the buffer: after the head, the length field's
+    /// next bytes go where the payload will (they are taken as they are committed).
+    fn spare_range(&self) -> (usize, usize) {
         const GROW_STEP: usize = 64 * 1024;
-        let h = self.format.head_len();
+        let h = self.fmt().head_len();
         match self.state {
-            State::Head { have } => Spare::Buffer(usize::from(have), h),
-            State::Length { have, bytes } => {
-                let have = usize::from(have);
-                let seen = bytes.get(..have).unwrap_or(&[]);
-                Spare::Field(have, have + self.format.length().next_read(seen))
+            State::Head { have } => (usize::from(have), h),
+            State::Length { partial } => {
+                let next = self.fmt().length().next_read(&partial);
+                let room = self.buf.capacity().saturating_sub(h);
+                (h, h + next.min(room))
             }
             // Up to the end of the frame where the buffer already has room; a growable buffer
             // grows by at most one step past that.
@@ -598,14 +590,14 @@ impl<B: FrameBuffer> LengthDecoder<B> {
                 let reach = filled
                     .saturating_add(GROW_STEP)
                     .max(self.buf.room().saturating_sub(h));
-                Spare::Buffer(h + filled, h + len.min(reach))
+                (h + filled, h + len.min(reach))
             }
             State::Streaming { remaining, .. } | State::Skipping { remaining, .. } => {
                 let cap = self.buf.capacity().min(GROW_STEP) as u64;
                 // `min` with a usize capacity fits a usize.
-                Spare::Buffer(0, remaining.min(cap) as usize)
+                (0, remaining.min(cap) as usize)
             }
-            State::StreamDone { .. } | State::Failed(_) => Spare::Buffer(0, 0),
+            State::StreamDone { .. } | State::Failed(_) => (0, 0),
         }
     }
 
@@ -618,11 +610,9 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     /// nothing, so a frame never comes out shorter than its length field announced.
     pub fn commit(&mut self, n: usize) -> Result<Decoded<'_>, DecodeError> {
         self.skip_empty_head();
-        // Field bytes live in the state; buffer bytes count only where the buffer holds them.
-        let (at, reach) = match self.spare_range() {
-            Spare::Field(at, end) => (at, end),
-            Spare::Buffer(at, end) => (at, end.min(self.buf.room())),
-        };
+        // Bytes count only where the buffer holds them.
+        let (at, end) = self.spare_range();
+        let reach = end.min(self.buf.room());
         let spare = reach.saturating_sub(at);
         if n > spare && !self.is_failed() {
             return Err(DecodeError::CommitPastSpare {
@@ -632,7 +622,7 @@ impl<B: FrameBuffer> LengthDecoder<B> {
                 spare: spare as u64,
             });
         }
-        let h = self.format.head_len();
+        let h = self.fmt().head_len();
         match self.state {
             State::Head { have } => {
                 let have = usize::from(have) + n;
@@ -643,33 +633,23 @@ impl<B: FrameBuffer> LengthDecoder<B> {
                 };
                 Ok(partial(n))
             }
-            State::Length { have, bytes } => {
-                let have = usize::from(have) + n;
-                let seen = bytes.get(..have).unwrap_or(&[]);
-                match self
-                    .format
-                    .length()
-                    .read(seen, !self.format.non_minimal_lengths())
-                {
-                    Read::More => {
-                        self.state = State::Length {
-                            have: have as u8,
-                            bytes,
-                        };
-                        Ok(partial(n))
-                    }
-                    Read::Bad(bad) => Err(self.fail(Failure::Malformed(bad))),
-                    Read::Done(value, used) => match self.start_payload(value, used)? {
-                        Start::Payload => Ok(partial(n)),
-                        Start::Empty => Ok(self.buffered(n, 0)),
-                        Start::Stream(len) => Ok(Decoded {
-                            consumed: n,
-                            event: Some(Event::StreamStart {
-                                head: self.buf.stored(h),
-                                len,
-                            }),
+            State::Length { .. } => {
+                // At most the rest of a fixed field: 8 bytes.
+                let mut field = [0u8; 8];
+                let taken = field.get_mut(..n).unwrap_or(&mut []);
+                if let Some(read) = self.buf.stored(h + n).get(h..) {
+                    copy(taken, read);
+                }
+                match self.take_field(taken)?.1 {
+                    None | Some(Start::Payload) => Ok(partial(n)),
+                    Some(Start::Empty) => Ok(self.buffered(n, 0)),
+                    Some(Start::Stream(len)) => Ok(Decoded {
+                        consumed: n,
+                        event: Some(Event::StreamStart {
+                            head: self.buf.stored(h),
+                            len,
                         }),
-                    },
+                    }),
                 }
             }
             State::Buffering { .. } => Ok(self.buffered(n, n)),
@@ -700,9 +680,9 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     ///
     /// The same as calling [`decode`](Self::decode) in a loop; handy when the caller does not
     /// need to stop between events.
-    pub fn decode_all<F>(&mut self, input: &[u8], mut on_event: F) -> Result<(), DecodeError>
+    pub fn decode_all<E>(&mut self, input: &[u8], mut on_event: E) -> Result<(), DecodeError>
     where
-        F: FnMut(Event<'_>),
+        E: FnMut(Event<'_>),
     {
         let mut input = input;
         loop {
@@ -747,13 +727,13 @@ impl<B: FrameBuffer> LengthDecoder<B> {
 
     /// What is missing if the stream ends here: `None` on a frame boundary or once failed.
     fn truncation(&self) -> Option<Failure> {
-        let h = self.format.head_len();
+        let h = self.fmt().head_len();
         match self.state {
             State::Head { have: 0 } | State::StreamDone { .. } | State::Failed(_) => None,
-            State::Length { have: 0, .. } if h == 0 => None,
+            State::Length { partial } if h == 0 && partial.have == 0 => None,
             State::Head { have } => Some(Failure::TruncatedPrefix { have }),
-            State::Length { have, .. } => Some(Failure::TruncatedPrefix {
-                have: (h + usize::from(have)) as u8,
+            State::Length { partial } => Some(Failure::TruncatedPrefix {
+                have: (h + usize::from(partial.have)) as u8,
             }),
             State::Buffering { span, filled } => Some(Failure::TruncatedFrame {
                 len: span.len(),
@@ -784,15 +764,13 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     /// A reader with its own buffer can use it to read a large rest straight into
     /// [`spare`](Self::spare) instead of copying it through that buffer.
     pub fn missing(&self) -> u64 {
-        let h = self.format.head_len();
-        let field = self.format.length();
+        let h = self.fmt().head_len();
+        let field = self.fmt().length();
         let missing = match self.state {
             State::Head { have: 0 } | State::StreamDone { .. } | State::Failed(_) => 0,
-            State::Length { have: 0, .. } if h == 0 => 0,
-            State::Head { have } => h - usize::from(have) + field.next_read(&[]),
-            State::Length { have, bytes } => {
-                field.next_read(bytes.get(..usize::from(have)).unwrap_or(&[]))
-            }
+            State::Length { partial } if h == 0 && partial.have == 0 => 0,
+            State::Head { have } => h - usize::from(have) + field.next_read(&Partial::NEW),
+            State::Length { partial } => field.next_read(&partial),
             State::Buffering { span, filled } => return span.len() - filled as u64,
             State::Streaming { remaining, .. } | State::Skipping { remaining, .. } => {
                 return remaining;
@@ -805,7 +783,7 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     pub fn is_idle(&self) -> bool {
         match self.state {
             State::Head { have: 0 } => true,
-            State::Length { have: 0, .. } => self.format.head_len() == 0,
+            State::Length { partial } => partial.have == 0 && self.fmt().head_len() == 0,
             _ => false,
         }
     }
@@ -827,8 +805,19 @@ impl<B: FrameBuffer> LengthDecoder<B> {
     }
 
     /// The format.
-    pub fn format(&self) -> &FrameFormat {
+    #[inline(always)]
+    pub fn format(&self) -> FrameFormat {
+        self.format.format()
+    }
+
+    /// The format as given: a [`FrameFormat`], or a type that fixes one at compile time.
+    pub fn format_source(&self) -> &F {
         &self.format
+    }
+
+    #[inline(always)]
+    fn fmt(&self) -> FrameFormat {
+        self.format.format()
     }
 
     /// The buffer. After an [`Event::Frame`] that was not zero-copy, it starts with that frame's
@@ -842,11 +831,17 @@ impl<B: FrameBuffer> LengthDecoder<B> {
         self.buf
     }
 
+    /// The maximum frame length, and never more than a span holds.
+    #[inline(always)]
+    fn limit(&self) -> u64 {
+        self.fmt().max_frame_len().min(SPAN_MAX)
+    }
+
     /// Payloads up to this length are delivered whole; longer ones stream, skip or fail.
     #[inline(always)]
     fn max_whole(&self) -> u64 {
-        let room = self.buf.capacity().saturating_sub(self.format.head_len());
-        self.format.max_frame_len().min(room as u64)
+        let room = self.buf.capacity().saturating_sub(self.fmt().head_len());
+        self.fmt().max_frame_len().min(room as u64)
     }
 
     #[inline(always)]
@@ -869,7 +864,7 @@ impl<B: FrameBuffer> LengthDecoder<B> {
                 frame,
                 offset,
                 len,
-                max: self.format.max_frame_len().min(SPAN_MAX),
+                max: self.limit(),
             },
             Failure::Malformed(Malformed::Negative(value)) => DecodeError::NegativeLength {
                 frame,
@@ -879,7 +874,7 @@ impl<B: FrameBuffer> LengthDecoder<B> {
             Failure::Malformed(Malformed::Overlong) => DecodeError::OverlongLength {
                 frame,
                 offset,
-                max_bytes: self.format.length().max_len() as u8,
+                max_bytes: self.fmt().length().max_len() as u8,
             },
             Failure::Malformed(Malformed::NonMinimal) => {
                 DecodeError::NonMinimalLength { frame, offset }
@@ -891,7 +886,7 @@ impl<B: FrameBuffer> LengthDecoder<B> {
                 frame,
                 offset,
                 value,
-                adjustment: self.format.adjustment(),
+                adjustment: self.fmt().adjustment(),
             },
             Failure::TruncatedPrefix { have } => DecodeError::TruncatedPrefix {
                 frame,

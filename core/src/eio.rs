@@ -11,6 +11,7 @@ use crate::buffer::FrameBuffer;
 use crate::decoder::{Event, Frame, LengthDecoder};
 use crate::encoder::LengthEncoder;
 use crate::error::{DecodeError, EncodeError};
+use crate::format::Format;
 
 /// Why reading from an embedded-io transport failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +83,7 @@ enum Ready {
 }
 
 impl Ready {
-    fn event<B: FrameBuffer>(self, decoder: &LengthDecoder<B>) -> Event<'_> {
+    fn event<B: FrameBuffer, F: Format>(self, decoder: &LengthDecoder<B, F>) -> Event<'_> {
         match self {
             Ready::Frame(n) => Event::Frame(stored_frame(decoder, n)),
             Ready::Start(len) => Event::StreamStart {
@@ -97,7 +98,7 @@ impl Ready {
 }
 
 /// The frame `commit` left in the buffer: its head, then `len` payload bytes.
-fn stored_frame<B: FrameBuffer>(decoder: &LengthDecoder<B>, len: usize) -> Frame<'_> {
+fn stored_frame<B: FrameBuffer, F: Format>(decoder: &LengthDecoder<B, F>, len: usize) -> Frame<'_> {
     let h = decoder.format().head_len();
     let (head, payload) = decoder
         .stored(h.saturating_add(len))
@@ -161,13 +162,14 @@ macro_rules! read_frame_len {
 /// Reads the next event from a blocking transport; `Ok(None)` at a clean end of stream
 /// (the transport's `read` returned 0 between frames).
 #[cfg(feature = "embedded-io")]
-pub fn read_event<'d, R, B>(
+pub fn read_event<'d, R, B, F>(
     reader: &mut R,
-    decoder: &'d mut LengthDecoder<B>,
+    decoder: &'d mut LengthDecoder<B, F>,
 ) -> Result<Option<Event<'d>>, ReadError<R::Error>>
 where
     R: embedded_io::Read + ?Sized,
     B: FrameBuffer,
+    F: Format,
 {
     let ready: Result<Option<Ready>, ReadError<R::Error>> = read_ready!(reader, decoder);
     Ok(ready?.map(|r| r.event(decoder)))
@@ -194,13 +196,14 @@ where
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[cfg(feature = "embedded-io")]
-pub fn read_frame<'d, R, B>(
+pub fn read_frame<'d, R, B, F>(
     reader: &mut R,
-    decoder: &'d mut LengthDecoder<B>,
+    decoder: &'d mut LengthDecoder<B, F>,
 ) -> Result<Option<Frame<'d>>, ReadError<R::Error>>
 where
     R: embedded_io::Read + ?Sized,
     B: FrameBuffer,
+    F: Format,
 {
     let len: Result<Option<usize>, ReadError<R::Error>> = read_frame_len!(reader, decoder);
     Ok(len?.map(|n| stored_frame(decoder, n)))
@@ -209,9 +212,9 @@ where
 /// Writes one frame (length field, then payload) to a blocking transport, for a format
 /// without a head. Flushing is the caller's.
 #[cfg(feature = "embedded-io")]
-pub fn write_frame<W>(
+pub fn write_frame<W, F: Format>(
     writer: &mut W,
-    encoder: &LengthEncoder,
+    encoder: &LengthEncoder<F>,
     payload: &[u8],
 ) -> Result<(), WriteError<W::Error>>
 where
@@ -223,9 +226,9 @@ where
 /// Writes one frame (head, length field, payload) to a blocking transport. Flushing is the
 /// caller's.
 #[cfg(feature = "embedded-io")]
-pub fn write_frame_with_head<W>(
+pub fn write_frame_with_head<W, F: Format>(
     writer: &mut W,
-    encoder: &LengthEncoder,
+    encoder: &LengthEncoder<F>,
     head: &[u8],
     payload: &[u8],
 ) -> Result<(), WriteError<W::Error>>
@@ -241,13 +244,14 @@ where
 
 /// [`read_event`] for an async transport.
 #[cfg(feature = "embedded-io-async")]
-pub async fn read_event_async<'d, R, B>(
+pub async fn read_event_async<'d, R, B, F>(
     reader: &mut R,
-    decoder: &'d mut LengthDecoder<B>,
+    decoder: &'d mut LengthDecoder<B, F>,
 ) -> Result<Option<Event<'d>>, ReadError<R::Error>>
 where
     R: embedded_io_async::Read + ?Sized,
     B: FrameBuffer,
+    F: Format,
 {
     let ready: Result<Option<Ready>, ReadError<R::Error>> = read_ready!(reader, decoder, await);
     Ok(ready?.map(|r| r.event(decoder)))
@@ -255,13 +259,14 @@ where
 
 /// [`read_frame`] for an async transport.
 #[cfg(feature = "embedded-io-async")]
-pub async fn read_frame_async<'d, R, B>(
+pub async fn read_frame_async<'d, R, B, F>(
     reader: &mut R,
-    decoder: &'d mut LengthDecoder<B>,
+    decoder: &'d mut LengthDecoder<B, F>,
 ) -> Result<Option<Frame<'d>>, ReadError<R::Error>>
 where
     R: embedded_io_async::Read + ?Sized,
     B: FrameBuffer,
+    F: Format,
 {
     let len: Result<Option<usize>, ReadError<R::Error>> = read_frame_len!(reader, decoder, await);
     Ok(len?.map(|n| stored_frame(decoder, n)))
@@ -269,9 +274,9 @@ where
 
 /// [`write_frame`] for an async transport.
 #[cfg(feature = "embedded-io-async")]
-pub async fn write_frame_async<W>(
+pub async fn write_frame_async<W, F: Format>(
     writer: &mut W,
-    encoder: &LengthEncoder,
+    encoder: &LengthEncoder<F>,
     payload: &[u8],
 ) -> Result<(), WriteError<W::Error>>
 where
@@ -282,9 +287,9 @@ where
 
 /// [`write_frame_with_head`] for an async transport.
 #[cfg(feature = "embedded-io-async")]
-pub async fn write_frame_with_head_async<W>(
+pub async fn write_frame_with_head_async<W, F: Format>(
     writer: &mut W,
-    encoder: &LengthEncoder,
+    encoder: &LengthEncoder<F>,
     head: &[u8],
     payload: &[u8],
 ) -> Result<(), WriteError<W::Error>>

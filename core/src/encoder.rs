@@ -3,7 +3,7 @@
 use crate::buffer::copy;
 use crate::error::EncodeError;
 use crate::field::MAX_FIELD_LEN;
-use crate::format::{FrameFormat, MAX_PREFIX_LEN};
+use crate::format::{Format, FrameFormat, MAX_PREFIX_LEN};
 
 /// Builds frames: the mirror of [`LengthDecoder`](crate::LengthDecoder) for the same
 /// [`FrameFormat`].
@@ -26,21 +26,29 @@ use crate::format::{FrameFormat, MAX_PREFIX_LEN};
 /// assert_eq!(grpc.prefix_with_head(&[0], 5)?.as_bytes(), b"\0\0\0\0\x05");
 /// # Ok::<(), unstick::EncodeError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct LengthEncoder {
-    format: FrameFormat,
+pub struct LengthEncoder<F = FrameFormat> {
+    format: F,
 }
 
-impl LengthEncoder {
-    /// An encoder for `format`.
-    pub const fn new(format: FrameFormat) -> Self {
+impl Default for LengthEncoder {
+    /// An encoder for the default [`FrameFormat`]: `u32be`, 64 KiB.
+    fn default() -> Self {
+        Self::new(FrameFormat::new())
+    }
+}
+
+impl<F: Format> LengthEncoder<F> {
+    /// An encoder for `format`: a [`FrameFormat`], or a type that fixes one at compile time.
+    pub const fn new(format: F) -> Self {
         Self { format }
     }
 
     /// The format.
-    pub const fn format(&self) -> &FrameFormat {
-        &self.format
+    #[inline(always)]
+    pub fn format(&self) -> FrameFormat {
+        self.format.format()
     }
 
     /// The length field for a payload of `payload_len` bytes, for a format without a head: to
@@ -54,7 +62,7 @@ impl LengthEncoder {
     /// The head and length field for a payload of `payload_len` bytes.
     #[inline]
     pub fn prefix_with_head(&self, head: &[u8], payload_len: usize) -> Result<Prefix, EncodeError> {
-        let format = &self.format;
+        let format = self.format.format();
         let h = format.head_len();
         format.check().map_err(EncodeError::Format)?;
         if head.len() != h {
@@ -96,7 +104,7 @@ impl LengthEncoder {
     #[inline]
     pub fn encoded_len(&self, payload_len: usize) -> Result<usize, EncodeError> {
         let head = [0u8; crate::format::MAX_HEAD_LEN];
-        let head = head.get(..self.format.head_len()).unwrap_or(&[]);
+        let head = head.get(..self.format().head_len()).unwrap_or(&[]);
         let prefix = self.prefix_with_head(head, payload_len)?;
         // The payload was within a u64 limit; only a usize sum near usize::MAX can overflow.
         prefix

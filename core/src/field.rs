@@ -233,6 +233,25 @@ pub(crate) enum Read {
     Bad(Malformed),
 }
 
+/// A length field read so far, a byte at a time: what the decoder keeps between chunks instead
+/// of the bytes themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Partial {
+    /// Bytes taken.
+    pub(crate) have: u8,
+    /// The field's size once known (a QUIC varint's first byte says it), else 0.
+    need: u8,
+    value: u64,
+}
+
+impl Partial {
+    pub(crate) const NEW: Self = Self {
+        have: 0,
+        need: 0,
+        value: 0,
+    };
+}
+
 impl LengthField {
     /// 4-byte big-endian unsigned: `struct.pack("!I", len)`. The default.
     pub const U32_BE: Self = Self::Fixed(FixedInt::U32_BE);
@@ -275,35 +294,99 @@ impl LengthField {
     /// Reads the field from the start of `bytes`.
     #[inline]
     pub(crate) fn read(&self, bytes: &[u8], minimal: bool) -> Read {
+        let mut partial = Partial::NEW;
+        for &byte in bytes.iter().take(self.max_len()) {
+            match self.push(&mut partial, byte, minimal) {
+                Read::More => {}
+                done => return done,
+            }
+        }
+        Read::More
+    }
+
+    /// Takes the field's next byte.
+    #[inline]
+    pub(crate) fn push(&self, partial: &mut Partial, byte: u8, minimal: bool) -> Read {
+        let at = u32::from(partial.have);
+        partial.have = partial.have.wrapping_add(1);
+        let have = usize::from(partial.have);
+        let byte64 = u64::from(byte);
         match self {
             Self::Fixed(int) => {
-                let Some(field) = bytes.get(..int.len()) else {
-                    return Read::More;
+                let w = int.len();
+                partial.value = match int.order() {
+                    ByteOrder::Big => (partial.value << 8) | byte64,
+                    ByteOrder::Little => partial.value | (byte64 << (8 * at)),
                 };
-                let mut block = [0u8; 8];
-                if let Some(dst) = block.get_mut(..field.len()) {
-                    crate::buffer::copy(dst, field);
+                if have < w {
+                    return Read::More;
                 }
-                match int.read(&block) {
-                    Ok(value) => Read::Done(value, int.len()),
-                    Err(bad) => Read::Bad(bad),
+                let bits = 8 * w as u32;
+                if int.signed() && (partial.value >> (bits - 1)) & 1 == 1 {
+                    // Two's complement of a `w`-byte number: set the bits above it.
+                    let negative = if bits == 64 {
+                        partial.value
+                    } else {
+                        partial.value | (u64::MAX << bits)
+                    };
+                    return Read::Bad(Malformed::Negative(negative as i64));
                 }
+                Read::Done(partial.value, w)
             }
-            Self::Leb128 => read_base128(bytes, 10, minimal),
-            Self::MqttVbi => read_base128(bytes, 4, minimal),
-            Self::QuicVarint => read_quic(bytes, minimal),
+            Self::Leb128 | Self::MqttVbi => {
+                let group = byte64 & 0x7f;
+                let shift = 7 * at;
+                // The tenth LEB128 byte holds bit 63 only.
+                if shift >= 63 && group > 1 {
+                    return Read::Bad(Malformed::Overflow);
+                }
+                partial.value |= group << shift;
+                if byte & 0x80 == 0 {
+                    // A last byte of zero after others means a shorter encoding existed.
+                    if minimal && have > 1 && byte == 0 {
+                        return Read::Bad(Malformed::NonMinimal);
+                    }
+                    return Read::Done(partial.value, have);
+                }
+                if have >= self.max_len() {
+                    return Read::Bad(Malformed::Overlong);
+                }
+                Read::More
+            }
+            Self::QuicVarint => {
+                if at == 0 {
+                    partial.need = 1 << (byte >> 6);
+                    partial.value = byte64 & 0x3f;
+                } else {
+                    partial.value = (partial.value << 8) | byte64;
+                }
+                if have < usize::from(partial.need) {
+                    return Read::More;
+                }
+                // The shortest encoding of the value: anything longer is non-minimal.
+                let shortest = match partial.value {
+                    0..=63 => 1,
+                    64..=16_383 => 2,
+                    16_384..=1_073_741_823 => 4,
+                    _ => 8,
+                };
+                if minimal && have > shortest {
+                    return Read::Bad(Malformed::NonMinimal);
+                }
+                Read::Done(partial.value, have)
+            }
         }
     }
 
-    /// How many bytes of the field to read next, given the `have` read so far (which
-    /// [`read`](Self::read) found incomplete), without reading past its end: the rest of a
+    /// How many bytes of the field to read next without reading past its end: the rest of a
     /// fixed field, one byte of a LEB128 or MQTT varint, the rest a QUIC varint's first byte
-    /// announces.
+    /// announced.
     #[inline]
-    pub(crate) fn next_read(&self, have: &[u8]) -> usize {
-        match (self, have.first()) {
-            (Self::Fixed(int), _) => int.len().saturating_sub(have.len()),
-            (Self::QuicVarint, Some(first)) => (1usize << (first >> 6)).saturating_sub(have.len()),
+    pub(crate) fn next_read(&self, partial: &Partial) -> usize {
+        let have = usize::from(partial.have);
+        match self {
+            Self::Fixed(int) => int.len().saturating_sub(have),
+            Self::QuicVarint if have > 0 => usize::from(partial.need).saturating_sub(have),
             _ => 1,
         }
     }
@@ -365,60 +448,6 @@ impl LengthField {
 
 const MQTT_MAX: u64 = (1 << 28) - 1;
 const QUIC_MAX: u64 = (1 << 62) - 1;
-
-/// LEB128 and MQTT's Variable Byte Integer: 7 bits a byte, low group first, at most `limit` bytes.
-#[inline]
-fn read_base128(bytes: &[u8], limit: usize, minimal: bool) -> Read {
-    let mut value = 0u64;
-    for (i, &byte) in bytes.iter().take(limit).enumerate() {
-        let group = u64::from(byte & 0x7f);
-        let shift = 7 * i as u32;
-        // The tenth LEB128 byte holds bit 63 only.
-        if shift == 63 && group > 1 {
-            return Read::Bad(Malformed::Overflow);
-        }
-        value |= group << shift;
-        if byte & 0x80 == 0 {
-            // A last byte of zero after others means a shorter encoding existed.
-            if minimal && i > 0 && byte == 0 {
-                return Read::Bad(Malformed::NonMinimal);
-            }
-            return Read::Done(value, i + 1);
-        }
-    }
-    if bytes.len() >= limit {
-        Read::Bad(Malformed::Overlong)
-    } else {
-        Read::More
-    }
-}
-
-/// QUIC's variable-length integer (RFC 9000 section 16).
-#[inline]
-fn read_quic(bytes: &[u8], minimal: bool) -> Read {
-    let Some(&first) = bytes.first() else {
-        return Read::More;
-    };
-    let n = 1usize << (first >> 6);
-    let Some(field) = bytes.get(..n) else {
-        return Read::More;
-    };
-    let mut value = u64::from(first & 0x3f);
-    for &byte in field.iter().skip(1) {
-        value = (value << 8) | u64::from(byte);
-    }
-    // The shortest encoding of `value`: anything longer is non-minimal.
-    let shortest = match value {
-        0..=63 => 1,
-        64..=16_383 => 2,
-        16_384..=1_073_741_823 => 4,
-        _ => 8,
-    };
-    if minimal && n > shortest {
-        return Read::Bad(Malformed::NonMinimal);
-    }
-    Read::Done(value, n)
-}
 
 /// A length field name that is not one of the forms [`LengthField`]'s `Display` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -664,10 +693,13 @@ mod tests {
                     Ok(n) => {
                         assert_eq!(field.read(&out[..n], true), Read::Done(v, n), "{field} {v}");
                         // Every strict prefix asks for more, and says how much it may read.
+                        let mut partial = Partial::NEW;
                         for cut in 0..n {
                             assert_eq!(field.read(&out[..cut], true), Read::More);
-                            let next = field.next_read(&out[..cut]);
+                            let next = field.next_read(&partial);
                             assert!(next >= 1 && cut + next <= n, "{field} {v} {cut}");
+                            let pushed = field.push(&mut partial, out[cut], true);
+                            assert_eq!(pushed == Read::More, cut + 1 < n);
                         }
                     }
                     Err(_) => assert!(v > field.max_value()),

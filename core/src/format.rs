@@ -26,6 +26,47 @@ pub enum Oversize {
     Skip,
 }
 
+/// Where a decoder or encoder finds its [`FrameFormat`]: a value chosen at run time (a
+/// `FrameFormat` is a `Format`), or a type that fixes one at compile time. With such a type the
+/// compiler knows the shape and drops the code for every other head, length field and
+/// adjustment: a firmware reading `u32be` frames does not carry a varint reader.
+///
+/// ```
+/// use unstick::{Format, FrameFormat, LengthDecoder};
+///
+/// /// Our sensor link: 2-byte big-endian lengths, frames of at most 64 bytes.
+/// #[derive(Debug, Clone, Copy)]
+/// struct SensorLink;
+///
+/// impl Format for SensorLink {
+///     #[inline(always)] // so the compiler sees the constant at every use
+///     fn format(&self) -> FrameFormat {
+///         const FORMAT: FrameFormat = FrameFormat::new()
+///             .with_length(unstick::LengthField::U16_BE)
+///             .with_max_frame_len(64);
+///         FORMAT
+///     }
+/// }
+///
+/// let mut decoder = LengthDecoder::new(SensorLink, [0u8; 64])?;
+/// let step = decoder.decode(b"\0\x02hi")?;
+/// assert!(matches!(step.event, Some(unstick::Event::Frame(f)) if f.payload == b"hi"));
+/// // The format takes no space in the decoder.
+/// assert_eq!(core::mem::size_of_val(&SensorLink), 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait Format: Copy {
+    /// The format. Called on every decode step: keep it a constant or a copy of a field.
+    fn format(&self) -> FrameFormat;
+}
+
+impl Format for FrameFormat {
+    #[inline(always)]
+    fn format(&self) -> FrameFormat {
+        *self
+    }
+}
+
 const SKIP: u8 = 1;
 const STREAMING: u8 = 2;
 const NON_MINIMAL: u8 = 4;

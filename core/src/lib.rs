@@ -118,7 +118,9 @@ pub use decoder::{Decoded, Event, Frame, LengthDecoder};
 pub use encoder::{LengthEncoder, Prefix};
 pub use error::{ConfigError, DecodeError, EncodeError};
 pub use field::{ByteOrder, FixedInt, LengthField, MAX_FIELD_LEN, ParseFieldError, Width};
-pub use format::{DEFAULT_MAX_FRAME_LEN, FrameFormat, MAX_HEAD_LEN, MAX_PREFIX_LEN, Oversize};
+pub use format::{
+    DEFAULT_MAX_FRAME_LEN, Format, FrameFormat, MAX_HEAD_LEN, MAX_PREFIX_LEN, Oversize,
+};
 #[cfg(feature = "json")]
 pub use json::{
     DEFAULT_MAX_BODY_LEN, DEFAULT_MAX_DEPTH, DEFAULT_MAX_HEADER_LEN, EncodedHeader, HeaderProblem,

@@ -12,7 +12,7 @@ tools="$(rustc --print sysroot)/lib/rustlib/$host/bin"
 qemu=(qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic
       -semihosting-config enable=on,target=native -kernel)
 
-variants=("baseline:" "decoder:decoder" "decoder+encoder:encoder" "decoder+json:json" "all:decoder,encoder,json")
+variants=("baseline:" "decoder:decoder" "decoder, format chosen at run time:runtime-format" "decoder, LEB128 varint:varint" "decoder, head + adjustment:headed" "decoder+encoder:encoder" "decoder+json:json" "all:decoder,encoder,json")
 declare -A flash
 for opt in s z; do
   for v in "${variants[@]}"; do
@@ -27,7 +27,8 @@ for opt in s z; do
       || { echo "$out"; echo "firmware $opt-$name FAILED under QEMU"; exit 1; }
     grep -q "RESULT: PASS" <<<"$out" || { echo "$out"; echo "firmware $opt-$name did not pass"; exit 1; }
     if [[ $name != baseline ]]; then
-      roots=2; [[ $feats == *json* ]] && roots=3
+      # Two decode calls (read_event, decode) for each of the four decoder types checked.
+      roots=8; [[ $feats == *json* ]] && roots=9
       python3 check-no-panic.py "$tools/llvm-objdump" "$bin/unstick-firmware" "$roots" >/dev/null \
         || { python3 check-no-panic.py "$tools/llvm-objdump" "$bin/unstick-firmware" "$roots"; echo "panic path in $opt-$name"; exit 1; }
     fi
@@ -35,7 +36,7 @@ for opt in s z; do
     # The probe: flash is .text + .rodata (the vector table is the same in every image).
     timeout 60 "${qemu[@]}" "$bin/probe" >/dev/null 2>&1 || { echo "probe $opt-$name failed"; exit 1; }
     read -r text rodata < <("$tools/llvm-size" -A "$bin/probe" | awk '$1==".text"{t=$2} $1==".rodata"{r=$2} END{print t, r}')
-    flash[$opt-$name]=$((text + rodata))
+    flash["$opt-$name"]=$((text + rodata))
   done
 done
 
@@ -49,7 +50,7 @@ for v in "${variants[@]}"; do
   if [[ $name == baseline ]]; then
     echo "| program without unstick (baseline) | ${flash[s-baseline]} B | ${flash[z-baseline]} B |"
   elif [[ $name != all ]]; then
-    echo "| + $name | +$((flash[s-$name] - flash[s-baseline])) B | +$((flash[z-$name] - flash[z-baseline])) B |"
+    echo "| + $name | +$((flash["s-$name"] - flash[s-baseline])) B | +$((flash["z-$name"] - flash[z-baseline])) B |"
   fi
 done
 echo

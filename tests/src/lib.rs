@@ -167,7 +167,7 @@ pub fn split<'a>(stream: &'a [u8], sizes: &[usize]) -> Vec<&'a [u8]> {
 /// length; frames respect the limit; a failed decoder stays failed; no endless run of events
 /// that consume nothing.
 pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> Outcome {
-    let format = *decoder.format();
+    let format = decoder.format();
     let max = format.max_frame_len();
     let streaming = format.streaming();
     let mut items = Vec::new();

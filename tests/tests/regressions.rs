@@ -36,14 +36,15 @@ fn commit_without_spare_never_yields_a_short_frame() {
         decoder.spare()[..4].copy_from_slice(&[0, 0, 0, 5]);
         assert_eq!(decoder.commit(4).unwrap().event, None);
         if growable {
-            // Nothing was grown for the payload: there is nowhere the 5 bytes could be.
+            // Nothing was grown for the payload: the buffer holds only the 4 bytes the length
+            // field was read into, so 5 cannot have arrived there.
             assert_eq!(
                 decoder.commit(5),
                 Err(DecodeError::CommitPastSpare {
                     frame: 0,
                     offset: 0,
                     committed: 5,
-                    spare: 0
+                    spare: 4
                 })
             );
             assert!(!decoder.is_failed());
@@ -90,11 +91,12 @@ fn commit_without_spare_never_yields_a_short_frame() {
         decoder.commit(4).unwrap().event,
         Some(Event::StreamStart { head: &[], len: 20 })
     );
+    // The buffer holds the 4 bytes the length field was read into, no more.
     assert!(matches!(
-        decoder.commit(3),
+        decoder.commit(5),
         Err(DecodeError::CommitPastSpare {
-            committed: 3,
-            spare: 0,
+            committed: 5,
+            spare: 4,
             ..
         })
     ));

@@ -13,16 +13,33 @@ use cortex_m_semihosting::{debug, hprintln};
 
 /// Frames of 5, 40 (streams: over the 32-byte buffer), 100 (skipped: over the limit) and 10 bytes.
 const LENS: [usize; 4] = [5, 40, 100, 10];
-const STREAM_LEN: usize = 4 * LENS.len() + 155;
+/// The prefix of each frame: a 4-byte big-endian length; a 1-byte LEB128 length (every length
+/// here is under 128); or a 2-byte head and a 2-byte length that counts itself.
+const PREFIX: usize = if cfg!(feature = "varint") { 1 } else { 4 };
+const STREAM_LEN: usize = PREFIX * LENS.len() + 155;
+/// The head the decoder's buffer holds besides the payload.
+#[cfg(all(feature = "decoder", not(feature = "json")))]
+const HEAD: usize = if cfg!(feature = "headed") { 2 } else { 0 };
 
 const fn length_stream() -> [u8; STREAM_LEN] {
     let mut out = [0u8; STREAM_LEN];
     let (mut at, mut k) = (0, 0);
     while k < LENS.len() {
-        let h = (LENS[k] as u32).to_be_bytes();
+        let mut prefix = [0u8; 4];
+        if cfg!(feature = "varint") {
+            prefix[0] = LENS[k] as u8;
+        } else if cfg!(feature = "headed") {
+            prefix[0] = 0xAB;
+            prefix[1] = k as u8;
+            let counted = ((LENS[k] + 2) as u16).to_be_bytes();
+            prefix[2] = counted[0];
+            prefix[3] = counted[1];
+        } else {
+            prefix = (LENS[k] as u32).to_be_bytes();
+        }
         let mut i = 0;
-        while i < 4 {
-            out[at] = h[i];
+        while i < PREFIX {
+            out[at] = prefix[i];
             at += 1;
             i += 1;
         }
@@ -71,12 +88,35 @@ fn consume(r: &mut chunked::Chunked<'_>) -> u32 {
 /// Length frames: sums the payloads (and, with `encoder`, each frame re-encoded).
 #[cfg(all(feature = "decoder", not(feature = "json")))]
 fn consume(r: &mut chunked::Chunked<'_>) -> u32 {
-    use unstick::{Event, FrameFormat, LengthDecoder, Oversize, eio};
-    let format = FrameFormat::new()
+    use unstick::{Event, Format, FrameFormat, LengthDecoder, LengthField, Oversize, eio};
+    const U32: FrameFormat = FrameFormat::new()
         .with_max_frame_len(64)
         .with_oversize(Oversize::Skip)
         .with_streaming(true);
-    let Ok(mut decoder) = LengthDecoder::new(format, [0u8; 32]) else {
+    const FORMAT: FrameFormat = if cfg!(feature = "varint") {
+        U32.with_length(LengthField::Leb128)
+    } else if cfg!(feature = "headed") {
+        U32.with_head_len(2)
+            .with_length(LengthField::U16_BE)
+            .with_adjustment(-2)
+    } else {
+        U32
+    };
+    /// The format fixed at compile time, as firmware would: only its shape's code is linked.
+    #[derive(Clone, Copy)]
+    #[cfg_attr(feature = "runtime-format", allow(dead_code))]
+    struct Fixed;
+    impl Format for Fixed {
+        #[inline(always)]
+        fn format(&self) -> FrameFormat {
+            FORMAT
+        }
+    }
+    #[cfg(feature = "runtime-format")]
+    let format = core::hint::black_box(FORMAT);
+    #[cfg(not(feature = "runtime-format"))]
+    let format = Fixed;
+    let Ok(mut decoder) = LengthDecoder::new(format, [0u8; 32 + HEAD]) else {
         return 0;
     };
     let mut sum = 0u32;
@@ -87,7 +127,7 @@ fn consume(r: &mut chunked::Chunked<'_>) -> u32 {
                 #[cfg(feature = "encoder")]
                 {
                     let mut out = [0u8; 40];
-                    if let Ok(n) = unstick::LengthEncoder::default().encode(p, &mut out) {
+                    if let Ok(n) = unstick::LengthEncoder::new(format).encode(p, &mut out) {
                         sum = out
                             .iter()
                             .take(n)
