@@ -1,6 +1,6 @@
 //! The length-frame decoder: bytes in, frames out, no I/O.
 
-use crate::buffer::{FrameBuffer, copy};
+use crate::buffer::FrameBuffer;
 use crate::error::{ConfigError, DecodeError};
 use crate::field::{LengthField, Malformed, Partial, Read};
 use crate::format::{Format, FrameFormat, Oversize};
@@ -131,9 +131,6 @@ enum State {
 }
 
 const FRESH: State = State::Head { have: 0 };
-const NO_LENGTH: State = State::Length {
-    partial: Partial::NEW,
-};
 
 /// What a complete length field leads to, before any payload byte.
 enum Start {
@@ -293,22 +290,24 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
         loop {
             let rest = input.get(consumed..).unwrap_or(&[]);
             match self.state {
-                State::Head { have } => {
-                    let have = usize::from(have);
-                    let take = h.saturating_sub(have).min(rest.len());
-                    if let Some(src) = rest.get(..take) {
-                        self.buf.store_at(have, src);
-                    }
-                    consumed += take;
-                    if have + take < h {
+                State::Head { .. } | State::Length { .. } => {
+                    if let State::Head { have } = self.state
+                        && usize::from(have) < h
+                    {
+                        let have = usize::from(have);
+                        let take = (h - have).min(rest.len());
+                        if let Some(src) = rest.get(..take) {
+                            self.buf.store_at(have, src);
+                        }
+                        consumed += take;
                         self.state = State::Head {
                             have: (have + take) as u8,
                         };
-                        return Ok(partial(consumed));
+                        if have + take < h {
+                            return Ok(partial(consumed));
+                        }
                     }
-                    self.state = NO_LENGTH;
-                }
-                State::Length { .. } => {
+                    let rest = input.get(consumed..).unwrap_or(&[]);
                     let (used, start) = self.take_field(rest)?;
                     consumed += used;
                     match start {
@@ -389,10 +388,13 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
     /// Feeds length-field bytes: how many it took, and once the field is complete, what it
     /// leads to.
     fn take_field(&mut self, bytes: &[u8]) -> Result<(usize, Option<Start>), DecodeError> {
-        let State::Length { mut partial } = self.state else {
-            return Ok((0, None));
-        };
         let format = self.fmt();
+        // A whole head and no field byte yet is `Head { have: head_len }`.
+        let mut partial = match self.state {
+            State::Length { partial } => partial,
+            State::Head { have } if usize::from(have) >= format.head_len() => Partial::NEW,
+            _ => return Ok((0, None)),
+        };
         let field = format.length();
         let minimal = !format.non_minimal_lengths();
         for (i, &byte) in bytes.iter().enumerate() {
@@ -558,17 +560,8 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
     /// per call, never by an announced length; where it already has room (from earlier
     /// frames), the spare region reaches to the end of the frame.
     pub fn spare(&mut self) -> &mut [u8] {
-        self.skip_empty_head();
         let (at, end) = self.spare_range();
         self.buf.space(at, end)
-    }
-
-    /// A format without a head starts each frame in the length field; `spare` and `commit`
-    /// need to know which region they speak about.
-    fn skip_empty_head(&mut self) {
-        if matches!(self.state, State::Head { have: 0 }) && self.fmt().head_len() == 0 {
-            self.state = NO_LENGTH;
-        }
     }
 
     /// Where [`spare`](Self::spare) points in the buffer: after the head, the length field's
@@ -577,8 +570,12 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
         const GROW_STEP: usize = 64 * 1024;
         let h = self.fmt().head_len();
         match self.state {
-            State::Head { have } => (usize::from(have), h),
-            State::Length { partial } => {
+            State::Head { have } if usize::from(have) < h => (usize::from(have), h),
+            State::Head { .. } | State::Length { .. } => {
+                let partial = match self.state {
+                    State::Length { partial } => partial,
+                    _ => Partial::NEW,
+                };
                 let next = self.fmt().length().next_read(&partial);
                 let room = self.buf.capacity().saturating_sub(h);
                 (h, h + next.min(room))
@@ -609,7 +606,6 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
     /// growable buffer that `spare` never grew, is [`DecodeError::CommitPastSpare`] and changes
     /// nothing, so a frame never comes out shorter than its length field announced.
     pub fn commit(&mut self, n: usize) -> Result<Decoded<'_>, DecodeError> {
-        self.skip_empty_head();
         // Bytes count only where the buffer holds them.
         let (at, end) = self.spare_range();
         let reach = end.min(self.buf.room());
@@ -624,23 +620,23 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
         }
         let h = self.fmt().head_len();
         match self.state {
-            State::Head { have } => {
-                let have = usize::from(have) + n;
-                self.state = if have < h {
-                    State::Head { have: have as u8 }
-                } else {
-                    NO_LENGTH
+            State::Head { have } if usize::from(have) < h => {
+                self.state = State::Head {
+                    have: (usize::from(have) + n) as u8,
                 };
                 Ok(partial(n))
             }
-            State::Length { .. } => {
-                // At most the rest of a fixed field: 8 bytes.
-                let mut field = [0u8; 8];
-                let taken = field.get_mut(..n).unwrap_or(&mut []);
-                if let Some(read) = self.buf.stored(h + n).get(h..) {
-                    copy(taken, read);
+            State::Head { .. } | State::Length { .. } => {
+                // Byte by byte from where `spare` put them: no copy of the field.
+                let mut start = None;
+                for at in h..h + n {
+                    let byte = self.buf.stored(at + 1).get(at).copied().unwrap_or(0);
+                    if let (_, Some(next)) = self.take_field(&[byte])? {
+                        start = Some(next);
+                        break;
+                    }
                 }
-                match self.take_field(taken)?.1 {
+                match start {
                     None | Some(Start::Payload) => Ok(partial(n)),
                     Some(Start::Empty) => Ok(self.buffered(n, 0)),
                     Some(Start::Stream(len)) => Ok(Decoded {
