@@ -1,10 +1,13 @@
-//! The same byte stream through unstick and through tokio-util's `LengthDelimitedCodec`
-//! (same width, byte order and maximum length, unsigned): the same frames in the same order,
-//! and both refuse an over-limit frame at the same point.
+//! The same byte stream through unstick and through tokio-util's `LengthDelimitedCodec` with
+//! the matching builder options: `length_field_offset` (our head), `length_field_length`, byte
+//! order, `length_adjustment`, `num_skip` past head and field, and the limit. The same payloads
+//! in the same order, and both refuse at the same point.
 //!
-//! Differences by design, not compared: tokio-util has no signed lengths, no skip or streaming
-//! mode, and its `decode` does not report a stream that ends mid-frame (unstick's `finish`
-//! does); unstick supports only widths 1, 2, 3, 4 and 8.
+//! Differences by design, not compared: tokio-util's limit counts the field's value before the
+//! adjustment and ours the payload after it (tokio#4815), so ours is set to theirs plus the
+//! adjustment, below where tokio-util clamps its limit to the field's range; it has no signed
+//! lengths, varints, skip or streaming mode; its `decode` does not report a stream that ends
+//! mid-frame (unstick's `finish` does).
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -22,6 +25,8 @@ struct Input {
     max: u16,
     splits: Vec<u16>,
     bytes: Vec<u8>,
+    head: u8,
+    adjustment: i8,
 }
 
 fuzz_target!(|input: Input| {
@@ -31,13 +36,24 @@ fuzz_target!(|input: Input| {
     } else {
         ByteOrder::Big
     };
-    let max = usize::from(input.max);
-    let config = FrameFormat::new()
-        .with_length(LengthField::fixed(width, order, false))
-        .with_max_frame_len(max as u64);
+    let head = usize::from(input.head % 17);
+    let adjustment = i32::from(input.adjustment % 9);
+    let field = LengthField::fixed(width, order, false);
+    // tokio-util's limit is on the value; stay where it does not clamp it.
+    let value_limit = u64::from(input.max).max(8).min(
+        field
+            .max_value()
+            .saturating_add_signed(i64::from(adjustment)),
+    );
+    let max = (value_limit as i64 + i64::from(adjustment)) as u64;
+    let format = FrameFormat::new()
+        .with_head_len(head)
+        .with_length(field)
+        .with_adjustment(adjustment)
+        .with_max_frame_len(max);
     let chunks = split(&input.bytes, &sizes(&input.splits));
 
-    let ours = run_fresh(config, max, &chunks);
+    let ours = run_fresh(format, head + max as usize, &chunks);
     let our_frames: Vec<Vec<u8>> = ours
         .items
         .iter()
@@ -46,16 +62,25 @@ fuzz_target!(|input: Input| {
             other => panic!("no skipping or streaming configured: {other:?}"),
         })
         .collect();
-    let we_refused = matches!(ours.end, Err(DecodeError::FrameTooLarge { .. }));
+    let we_refused = matches!(
+        ours.end,
+        Err(DecodeError::FrameTooLarge { .. }
+                | DecodeError::LengthBelowAdjustment { .. }
+                // The value plus the adjustment past 64 bits: too large for any limit.
+                | DecodeError::LengthOverflow { .. })
+    );
 
-    let builder = LengthDelimitedCodec::builder()
+    let mut builder = LengthDelimitedCodec::builder();
+    builder
+        .length_field_offset(head)
         .length_field_length(width.bytes())
-        .max_frame_length(max)
-        .clone();
+        .length_adjustment(adjustment as isize)
+        .num_skip(head + width.bytes())
+        .max_frame_length(value_limit as usize);
     let mut codec = if input.little {
-        builder.clone().little_endian().new_codec()
+        builder.little_endian().new_codec()
     } else {
-        builder.clone().big_endian().new_codec()
+        builder.big_endian().new_codec()
     };
     let mut buf = BytesMut::new();
     let mut their_frames = Vec::new();

@@ -42,10 +42,13 @@ impl Value {
     }
 }
 
+/// A frame to encode: extra header fields, a size selector, the body.
+type ValidFrame = (Vec<(String, Value)>, u8, Vec<u8>);
+
 #[derive(Debug, Arbitrary)]
 enum Input {
     Valid {
-        frames: Vec<(Vec<(String, Value)>, u8, Vec<u8>)>,
+        frames: Vec<ValidFrame>,
         little: bool,
         splits: Vec<u16>,
     },

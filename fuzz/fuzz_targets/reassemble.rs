@@ -1,15 +1,17 @@
-//! Encode fuzzer-chosen payloads, feed the stream in fuzzer-chosen chunks, and check that the
-//! decoder gives exactly the payloads (or the exact error or skip report the configuration
-//! promises), the same for one chunk and for one byte at a time, through every entry point
-//! (`decode`, `decode_all`, `decode_whole`, `spare`/`commit`).
+//! Encode fuzzer-chosen frames (heads and payloads) in a fuzzer-chosen format (any head, any
+//! length field, any adjustment), feed the stream in fuzzer-chosen chunks, and check that the
+//! decoder gives exactly the frames (or the exact error or skip report the format promises),
+//! the same for one chunk and for one byte at a time, through every entry point (`decode`,
+//! `decode_all`, `decode_whole`, `spare`/`commit`).
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use unstick::{DecodeError, FrameFormat, Oversize};
+use unstick::{DecodeError, Oversize};
 use unstick_fuzz::{FuzzConfig, sizes};
+use unstick_tests::reference::field_len;
 use unstick_tests::{
-    Item, Outcome, encode_stream, run_all_fresh, run_fresh, run_spare, run_whole, split,
+    Item, Outcome, encode_frames, run_all_fresh, run_fresh, run_spare, run_whole, split,
 };
 
 #[derive(Debug, Arbitrary)]
@@ -20,32 +22,39 @@ struct Input {
 }
 
 fuzz_target!(|input: Input| {
-    let (config, cap) = input.config.build();
-    let field = config.length();
-    let max = config.max_frame_len();
-    let payloads: Vec<Vec<u8>> = input
+    let (format, cap) = input.config.build();
+    let field = format.length();
+    let max = format.max_frame_len();
+    let h = format.head_len();
+    let adjustment = i128::from(format.adjustment());
+    // Frames the field can carry (the sender has no limit, so over-limit ones reach the
+    // decoder): cut to the field's largest value, padded up to a positive adjustment.
+    let frames: Vec<(Vec<u8>, Vec<u8>)> = input
         .payloads
         .into_iter()
         .take(64)
-        .map(|mut p| {
-            p.truncate(field.max_value().min(1 << 16) as usize);
-            p
+        .enumerate()
+        .map(|(i, mut p)| {
+            let most = (i128::from(field.max_value()) + adjustment).clamp(0, 1 << 16) as usize;
+            p.truncate(most);
+            while (p.len() as i128) < adjustment {
+                p.push(i as u8);
+            }
+            (vec![i as u8; h], p)
         })
+        .filter(|(_, p)| p.len() as i128 - adjustment <= i128::from(field.max_value()))
         .collect();
-    // Sent without a limit, so over-limit frames reach the decoder.
-    let send = FrameFormat::new()
-        .with_length(field)
-        .with_max_frame_len(u64::MAX);
-    let stream = encode_stream(send, &payloads);
+    let send = format.with_max_frame_len(u64::MAX);
+    let stream = encode_frames(send, &frames);
 
-    // What the configuration promises, from the payloads alone.
+    // What the format promises, from the frames alone.
     let mut items = Vec::new();
     let mut end = Ok(());
     let mut offset = 0u64;
-    for (i, p) in payloads.iter().enumerate() {
+    for (i, (head, p)) in frames.iter().enumerate() {
         let len = p.len() as u64;
         if len > max {
-            if config.oversize() == Oversize::Reject {
+            if format.oversize() == Oversize::Reject {
                 end = Err(DecodeError::FrameTooLarge {
                     frame: i as u64,
                     offset,
@@ -55,25 +64,32 @@ fuzz_target!(|input: Input| {
                 break;
             }
             items.push(Item::Skipped(len));
-        } else if config.streaming() && p.len() > cap {
-            items.push(Item::streamed(p.clone()));
+        } else if format.streaming() && p.len() > cap - h {
+            items.push(Item::Streamed {
+                head: head.clone(),
+                payload: p.clone(),
+            });
         } else {
-            items.push(Item::frame(p.clone()));
+            items.push(Item::Frame {
+                head: head.clone(),
+                payload: p.clone(),
+            });
         }
-        offset += (field.max_len() + p.len()) as u64;
+        let value = (i128::from(len) - adjustment) as u64;
+        offset += (h + field_len(field, value) + p.len()) as u64;
     }
     let expected = Outcome { items, end };
 
     let chunks = split(&stream, &sizes(&input.splits));
     let bytewise: Vec<&[u8]> = stream.chunks(1).collect();
-    assert_eq!(run_fresh(config, cap, &chunks), expected);
-    assert_eq!(run_fresh(config, cap, &[&stream]), expected);
-    assert_eq!(run_fresh(config, cap, &bytewise), expected);
-    assert_eq!(run_all_fresh(config, cap, &chunks), expected);
-    assert_eq!(run_whole(config, cap, &chunks), expected);
-    if cap > 0 {
+    assert_eq!(run_fresh(format, cap, &chunks), expected);
+    assert_eq!(run_fresh(format, cap, &[&stream]), expected);
+    assert_eq!(run_fresh(format, cap, &bytewise), expected);
+    assert_eq!(run_all_fresh(format, cap, &chunks), expected);
+    assert_eq!(run_whole(format, cap, &chunks), expected);
+    if cap > h {
         assert_eq!(
-            run_spare(config, cap, &stream, input.splits.len() as u64),
+            run_spare(format, cap, &stream, input.splits.len() as u64),
             expected
         );
     }

@@ -3,8 +3,9 @@
 use arbitrary::Arbitrary;
 use unstick::{ByteOrder, FrameFormat, LengthField, Oversize, Width};
 
-/// A frame format the fuzzer chooses: length field width, byte order, signedness, limit,
-/// buffer size and mode (buffered, streaming, skip-oversize, both).
+/// A frame format the fuzzer chooses: length field (fixed width, byte order, signedness, or a
+/// LEB128, MQTT or QUIC varint, minimal or not), head length, adjustment, limit, buffer size and
+/// mode (buffered, streaming, skip-oversize, both).
 #[derive(Debug, Clone, Copy, Arbitrary)]
 pub struct FuzzConfig {
     width: u8,
@@ -13,6 +14,27 @@ pub struct FuzzConfig {
     max: u16,
     buffer: u16,
     mode: u8,
+    kind: u8,
+    head: u8,
+    adjustment: i8,
+    lenient: bool,
+}
+
+/// A length field from fuzzer bytes: mostly fixed widths, sometimes each varint.
+pub fn field(kind: u8, width_byte: u8, little: bool, signed: bool) -> LengthField {
+    match kind % 8 {
+        0 => LengthField::Leb128,
+        1 => LengthField::MqttVbi,
+        2 => LengthField::QuicVarint,
+        _ => {
+            let order = if little {
+                ByteOrder::Little
+            } else {
+                ByteOrder::Big
+            };
+            LengthField::fixed(width(width_byte), order, signed)
+        }
+    }
 }
 
 /// One of the fixed field widths the core supports, from a fuzzer byte.
@@ -23,18 +45,16 @@ pub fn width(n: u8) -> Width {
 impl FuzzConfig {
     /// The format and a buffer capacity a decoder for it accepts.
     pub fn build(&self) -> (FrameFormat, usize) {
-        let width = width(self.width);
-        let order = if self.little {
-            ByteOrder::Little
-        } else {
-            ByteOrder::Big
-        };
-        let field = LengthField::fixed(width, order, self.signed);
+        let field = field(self.kind, self.width, self.little, self.signed);
+        let head = usize::from(self.head % 17);
         let max = u64::from(self.max % 4097);
         let streaming = self.mode & 1 == 1;
         let skip = self.mode & 2 == 2;
         let format = FrameFormat::new()
+            .with_head_len(head)
             .with_length(field)
+            .with_adjustment(i32::from(self.adjustment % 9))
+            .with_non_minimal_lengths(self.lenient)
             .with_max_frame_len(max)
             .with_streaming(streaming)
             .with_oversize(if skip {
@@ -42,12 +62,13 @@ impl FuzzConfig {
             } else {
                 Oversize::Reject
             });
-        // Without streaming the buffer must hold the limit.
-        let cap = if streaming {
-            usize::from(self.buffer % 4097)
-        } else {
-            max as usize + usize::from(self.buffer % 64)
-        };
+        // Without streaming the buffer must hold the head and the limit.
+        let cap = head
+            + if streaming {
+                usize::from(self.buffer % 4097)
+            } else {
+                max as usize + usize::from(self.buffer % 64)
+            };
         (format, cap)
     }
 }

@@ -86,6 +86,24 @@ pub fn reference_field(field: LengthField, bytes: &[u8], minimal: bool) -> Field
     }
 }
 
+/// How many bytes the shortest encoding of `value` takes in `field`, from the specifications:
+/// 7 bits a byte for LEB128 and MQTT, 1, 2, 4 or 8 bytes (6, 14, 30, 62 bits) for QUIC.
+pub fn field_len(field: LengthField, value: u64) -> usize {
+    match field {
+        LengthField::Fixed(int) => int.len(),
+        LengthField::Leb128 | LengthField::MqttVbi => {
+            let bits = (64 - value.leading_zeros()).max(1) as usize;
+            bits.div_ceil(7)
+        }
+        LengthField::QuicVarint => match 64 - value.leading_zeros() {
+            0..=6 => 1,
+            7..=14 => 2,
+            15..=30 => 4,
+            _ => 8,
+        },
+    }
+}
+
 /// LEB128 (protobuf, at most 10 bytes) and MQTT's Variable Byte Integer (at most 4).
 fn base128(bytes: &[u8], most: usize, minimal: bool) -> FieldRead {
     let mut v: u128 = 0;

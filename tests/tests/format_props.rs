@@ -281,7 +281,12 @@ proptest! {
             .collect();
         let we_refused = matches!(
             ours.end,
-            Err(DecodeError::FrameTooLarge { .. } | DecodeError::LengthBelowAdjustment { .. })
+            Err(
+            DecodeError::FrameTooLarge { .. }
+                | DecodeError::LengthBelowAdjustment { .. }
+                // The value plus the adjustment past 64 bits: too large for any limit.
+                | DecodeError::LengthOverflow { .. }
+        )
         );
 
         let mut builder = LengthDelimitedCodec::builder();
