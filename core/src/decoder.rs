@@ -149,26 +149,65 @@ enum Passed {
     Pending,
 }
 
-/// If a frame whose payload may be delivered whole (`len <= max_whole`) lies entirely at the
-/// start of `input`: where its payload starts and where the frame ends. A fixed-width field is
-/// read with one 8-byte load where the input has 8 bytes after the head.
-#[inline(always)]
-fn whole_frame(format: FrameFormat, max_whole: u64, input: &[u8]) -> Option<(usize, usize)> {
-    let h = format.head_len();
-    let after_head = input.get(h..)?;
-    let field = format.length();
-    let (value, used) = match (field, after_head.first_chunk::<8>()) {
-        (LengthField::Fixed(int), Some(bytes)) => (int.read(bytes).ok()?, int.len()),
-        // A varint, or a short input's fixed field.
-        _ => match field.read(after_head, !format.non_minimal_lengths()) {
-            Read::Done(value, used) => (value, used),
-            _ => return None,
-        },
-    };
-    let len = format.payload_len(value)?;
-    let start = h + used;
-    // `start <= input.len()`; `len` fits in the input, so it fits in a usize.
-    (len <= max_whole && len <= (input.len() - start) as u64).then(|| (start, start + len as usize))
+/// The whole-frame fast path: a frame at the start of the input whose payload may be delivered
+/// whole, read zero-copy. Worked out once for a run of frames.
+#[derive(Clone, Copy)]
+struct Whole {
+    format: FrameFormat,
+    /// Field values whose payload (value + adjustment) is within `0..=max_whole`:
+    /// `lowest..=lowest + span`, so one unsigned comparison checks both ends.
+    lowest: u64,
+    span: u64,
+    /// The adjustment, added with wrapping arithmetic (no overflow inside the range).
+    adjustment: u64,
+}
+
+impl Whole {
+    /// `None` when no field value gives a payload of at most `max_whole` bytes.
+    #[inline(always)]
+    fn new(format: FrameFormat, max_whole: u64) -> Option<Self> {
+        let adjustment = i64::from(format.adjustment());
+        // The values that give payloads 0 and max_whole.
+        let lowest = format.field_value(0).unwrap_or(0);
+        let highest = match format.field_value(max_whole) {
+            Some(value) => value,
+            // A negative adjustment past u64::MAX: every larger value fits too.
+            None if adjustment < 0 => u64::MAX,
+            // A positive adjustment over `max_whole`: no payload is small enough.
+            None => return None,
+        };
+        Some(Self {
+            format,
+            lowest,
+            span: highest - lowest,
+            adjustment: adjustment as u64,
+        })
+    }
+
+    /// If a whole frame lies at the start of `input`: where its payload starts and where the
+    /// frame ends. A fixed-width field is read with one 8-byte load where the input has 8 bytes
+    /// after the head.
+    #[inline(always)]
+    fn frame(&self, input: &[u8]) -> Option<(usize, usize)> {
+        let h = self.format.head_len();
+        let after_head = input.get(h..)?;
+        let field = self.format.length();
+        let (value, used) = match (field, after_head.first_chunk::<8>()) {
+            (LengthField::Fixed(int), Some(bytes)) => (int.read(bytes).ok()?, int.len()),
+            // A varint, or a short input's fixed field.
+            _ => match field.read(after_head, !self.format.non_minimal_lengths()) {
+                Read::Done(value, used) => (value, used),
+                _ => return None,
+            },
+        };
+        if value.wrapping_sub(self.lowest) > self.span {
+            return None;
+        }
+        let len = value.wrapping_add(self.adjustment);
+        let start = h + used;
+        // `start <= input.len()`; `len` fits in the input, so it fits in a usize.
+        (len <= (input.len() - start) as u64).then(|| (start, start + len as usize))
+    }
 }
 
 /// Reassembles frames from byte chunks split anywhere.
@@ -276,8 +315,11 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
         if !matches!(self.state, State::Head { have: 0 }) {
             return None;
         }
-        let (start, end) = whole_frame(self.fmt(), self.max_whole(), input)?;
-        let head = input.get(..self.fmt().head_len())?;
+        let (start, end) = Whole::new(self.fmt(), self.max_whole())?.frame(input)?;
+        let h = self.fmt().head_len();
+        // A constant empty head is stored whole; a slice of the input would be two stores that
+        // the caller reads back as one (a store-forwarding stall on x86).
+        let head = if h == 0 { &[][..] } else { input.get(..h)? };
         let payload = input.get(start..end)?;
         self.frame_done(end as u64);
         Some((end, Event::Frame(Frame { head, payload })))
@@ -682,10 +724,24 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
     {
         let mut input = input;
         loop {
-            // Whole frames back to back, without leaving the loop.
-            while let Some((consumed, event)) = self.next_whole(input) {
-                on_event(event);
-                input = input.get(consumed..).unwrap_or(&[]);
+            if matches!(self.state, State::Head { have: 0 }) {
+                // Whole frames back to back: the format is read and the counters kept in
+                // registers once for the run, not per frame.
+                let whole = Whole::new(self.fmt(), self.max_whole());
+                let h = self.fmt().head_len();
+                let (mut frames, mut bytes) = (0u64, 0u64);
+                while let Some((start, end)) = whole.and_then(|w| w.frame(input))
+                    && let Some((frame, rest)) = input.split_at_checked(end)
+                {
+                    let head = if h == 0 { &[][..] } else { frame.get(..h).unwrap_or(&[]) };
+                    let payload = frame.get(start..).unwrap_or(&[]);
+                    on_event(Event::Frame(Frame { head, payload }));
+                    input = rest;
+                    frames += 1;
+                    bytes += end as u64;
+                }
+                self.frame = self.frame.wrapping_add(frames);
+                self.offset = self.offset.wrapping_add(bytes);
             }
             let step = self.decode_slow(input)?;
             input = input.get(step.consumed..).unwrap_or(&[]);
