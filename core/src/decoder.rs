@@ -142,6 +142,62 @@ enum Start {
     Stream(u64),
 }
 
+/// What one step of the general path found; its bytes are found again by [`LengthDecoder::cook`].
+/// Two words, so it comes back in registers.
+#[derive(Clone, Copy)]
+struct Step {
+    consumed: usize,
+    /// The kind in the top 3 bits, the payload, piece or announced length (at most
+    /// [`SPAN_MAX`]) below.
+    code: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Kind {
+    Partial,
+    /// The payload is the `value` input bytes before `consumed`; the head is in the buffer.
+    FrameInInput,
+    /// Head and `value` payload bytes are in the buffer.
+    FrameInBuffer,
+    StreamStart,
+    /// The piece is the `value` input bytes before `consumed`.
+    StreamPiece,
+    StreamEnd,
+    Skipped,
+    /// The decoder failed; its state says why.
+    Failed,
+}
+
+impl Step {
+    #[inline(always)]
+    const fn new(consumed: usize, kind: Kind, value: u64) -> Self {
+        Self {
+            consumed,
+            code: ((kind as u64) << 61) | (value & SPAN_MAX),
+        }
+    }
+
+    #[inline(always)]
+    fn kind(self) -> Kind {
+        match self.code >> 61 {
+            0 => Kind::Partial,
+            1 => Kind::FrameInInput,
+            2 => Kind::FrameInBuffer,
+            3 => Kind::StreamStart,
+            4 => Kind::StreamPiece,
+            5 => Kind::StreamEnd,
+            6 => Kind::Skipped,
+            _ => Kind::Failed,
+        }
+    }
+
+    #[inline(always)]
+    const fn value(self) -> u64 {
+        self.code & SPAN_MAX
+    }
+}
+
 /// What counting bytes of a streamed or skipped payload completed.
 enum Passed {
     Streamed,
@@ -150,40 +206,14 @@ enum Passed {
 }
 
 /// The whole-frame fast path: a frame at the start of the input whose payload may be delivered
-/// whole, read zero-copy. Worked out once for a run of frames.
+/// whole (at most `max_whole` bytes), read zero-copy.
 #[derive(Clone, Copy)]
 struct Whole {
     format: FrameFormat,
-    /// Field values whose payload (value + adjustment) is within `0..=max_whole`:
-    /// `lowest..=lowest + span`, so one unsigned comparison checks both ends.
-    lowest: u64,
-    span: u64,
-    /// The adjustment, added with wrapping arithmetic (no overflow inside the range).
-    adjustment: u64,
+    max_whole: u64,
 }
 
 impl Whole {
-    /// `None` when no field value gives a payload of at most `max_whole` bytes.
-    #[inline(always)]
-    fn new(format: FrameFormat, max_whole: u64) -> Option<Self> {
-        let adjustment = i64::from(format.adjustment());
-        // The values that give payloads 0 and max_whole.
-        let lowest = format.field_value(0).unwrap_or(0);
-        let highest = match format.field_value(max_whole) {
-            Some(value) => value,
-            // A negative adjustment past u64::MAX: every larger value fits too.
-            None if adjustment < 0 => u64::MAX,
-            // A positive adjustment over `max_whole`: no payload is small enough.
-            None => return None,
-        };
-        Some(Self {
-            format,
-            lowest,
-            span: highest - lowest,
-            adjustment: adjustment as u64,
-        })
-    }
-
     /// If a whole frame lies at the start of `input`: where its payload starts and where the
     /// frame ends. A fixed-width field is read with one 8-byte load where the input has 8 bytes
     /// after the head.
@@ -200,13 +230,11 @@ impl Whole {
                 _ => return None,
             },
         };
-        if value.wrapping_sub(self.lowest) > self.span {
-            return None;
-        }
-        let len = value.wrapping_add(self.adjustment);
+        let len = self.format.payload_len(value)?;
         let start = h + used;
         // `start <= input.len()`; `len` fits in the input, so it fits in a usize.
-        (len <= (input.len() - start) as u64).then(|| (start, start + len as usize))
+        (len <= self.max_whole && len <= (input.len() - start) as u64)
+            .then(|| (start, start + len as usize))
     }
 }
 
@@ -297,7 +325,7 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
     ///
     /// After an error the decoder is failed: it returns the same error until
     /// [`reset`](Self::reset).
-    #[inline]
+    #[inline(always)]
     pub fn decode<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
         if let Some((consumed, event)) = self.next_whole(input) {
             return Ok(Decoded {
@@ -315,7 +343,11 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
         if !matches!(self.state, State::Head { have: 0 }) {
             return None;
         }
-        let (start, end) = Whole::new(self.fmt(), self.max_whole())?.frame(input)?;
+        let whole = Whole {
+            format: self.fmt(),
+            max_whole: self.max_whole(),
+        };
+        let (start, end) = whole.frame(input)?;
         let h = self.fmt().head_len();
         // A constant empty head is stored whole; a slice of the input would be two stores that
         // the caller reads back as one (a store-forwarding stall on x86).
@@ -325,8 +357,62 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
         Some((end, Event::Frame(Frame { head, payload })))
     }
 
-    #[inline(never)]
+    /// The general path: one step, as a result the caller turns into a [`Decoded`].
+    #[inline(always)]
     fn decode_slow<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
+        let step = self.step(input);
+        self.cook(step, input)
+    }
+
+    /// Builds the [`Decoded`] a [`Step`] describes, its bytes from `input` or the buffer.
+    #[inline(always)]
+    fn cook<'a>(&'a self, step: Step, input: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
+        let consumed = step.consumed;
+        let n = step.value() as usize;
+        let h = self.fmt().head_len();
+        let event = match step.kind() {
+            Kind::Partial => None,
+            Kind::FrameInInput => Some(Event::Frame(Frame {
+                head: self.buf.stored(h),
+                payload: input.get(consumed - n..consumed).unwrap_or(&[]),
+            })),
+            Kind::FrameInBuffer => Some(Event::Frame(self.buffered_frame(n))),
+            Kind::StreamStart => Some(Event::StreamStart {
+                head: self.buf.stored(h),
+                len: step.value(),
+            }),
+            Kind::StreamPiece => Some(Event::StreamPiece(
+                input.get(consumed - n..consumed).unwrap_or(&[]),
+            )),
+            Kind::StreamEnd => Some(Event::StreamEnd),
+            Kind::Skipped => Some(Event::Skipped { len: step.value() }),
+            Kind::Failed => {
+                return Err(match self.state {
+                    State::Failed(failure) => self.error(failure),
+                    // `step` reports failure only after `fail`.
+                    _ => self.error(Failure::Overflow),
+                });
+            }
+        };
+        Ok(Decoded { consumed, event })
+    }
+
+    /// A frame of `len` payload bytes in the buffer, after its head.
+    fn buffered_frame(&self, len: usize) -> Frame<'_> {
+        let h = self.fmt().head_len();
+        let (head, payload) = self
+            .buf
+            .stored(h + len)
+            .split_at_checked(h)
+            .unwrap_or((&[], &[]));
+        Frame { head, payload }
+    }
+
+    /// One step of the general path: where the input's bytes go, what they complete. Returned
+    /// in two registers, not memory, so the fast path's frame and this step's event meet in
+    /// registers (a merged in-memory result cost a store-forwarding stall per frame).
+    #[inline(never)]
+    fn step(&mut self, input: &[u8]) -> Step {
         let h = self.fmt().head_len();
         let mut consumed = 0usize;
         loop {
@@ -346,83 +432,57 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
                             have: (have + take) as u8,
                         };
                         if have + take < h {
-                            return Ok(partial(consumed));
+                            return Step::new(consumed, Kind::Partial, 0);
                         }
                     }
                     let rest = input.get(consumed..).unwrap_or(&[]);
-                    let (used, start) = self.take_field(rest)?;
+                    let Ok((used, start)) = self.take_field(rest) else {
+                        return Step::new(consumed, Kind::Failed, 0);
+                    };
                     consumed += used;
                     match start {
-                        None => return Ok(partial(consumed)),
+                        None => return Step::new(consumed, Kind::Partial, 0),
                         Some(Start::Payload) => {}
-                        Some(Start::Empty) => return Ok(self.buffered(consumed, 0)),
+                        Some(Start::Empty) => return self.fill(consumed, 0),
                         Some(Start::Stream(len)) => {
-                            return Ok(Decoded {
-                                consumed,
-                                event: Some(Event::StreamStart {
-                                    head: self.buf.stored(h),
-                                    len,
-                                }),
-                            });
+                            return Step::new(consumed, Kind::StreamStart, len);
                         }
                     }
                 }
                 State::Buffering { span, filled } => {
                     // Fits the buffer, hence a usize.
                     let len = span.len() as usize;
-                    if filled == 0
-                        && let Some(payload) = rest.get(..len)
-                    {
+                    if filled == 0 && len <= rest.len() {
                         // The prefix straddled but the payload lies inside this chunk.
                         self.state = FRESH;
                         self.frame_done(span.total());
-                        return Ok(Decoded {
-                            consumed: consumed + len,
-                            event: Some(Event::Frame(Frame {
-                                head: self.buf.stored(h),
-                                payload,
-                            })),
-                        });
+                        return Step::new(consumed + len, Kind::FrameInInput, len as u64);
                     }
                     let take = (len - filled).min(rest.len());
                     if let Some(src) = rest.get(..take) {
                         self.buf.store_at(h + filled, src);
                     }
-                    return Ok(self.buffered(consumed + take, take));
+                    return self.fill(consumed + take, take);
                 }
                 State::Streaming { remaining, .. } | State::Skipping { remaining, .. } => {
                     if rest.is_empty() {
-                        return Ok(partial(consumed));
+                        return Step::new(consumed, Kind::Partial, 0);
                     }
                     // `min` with the input's length fits a usize.
                     let take = remaining.min(rest.len() as u64) as usize;
-                    let piece = rest.get(..take).unwrap_or(&[]);
                     consumed += take;
-                    match self.pass(take) {
-                        Passed::Streamed => {
-                            return Ok(Decoded {
-                                consumed,
-                                event: Some(Event::StreamPiece(piece)),
-                            });
-                        }
-                        Passed::Skipped(len) => {
-                            return Ok(Decoded {
-                                consumed,
-                                event: Some(Event::Skipped { len }),
-                            });
-                        }
-                        Passed::Pending => return Ok(partial(consumed)),
-                    }
+                    return match self.pass(take) {
+                        Passed::Streamed => Step::new(consumed, Kind::StreamPiece, take as u64),
+                        Passed::Skipped(len) => Step::new(consumed, Kind::Skipped, len),
+                        Passed::Pending => Step::new(consumed, Kind::Partial, 0),
+                    };
                 }
                 State::StreamDone { span } => {
                     self.state = FRESH;
                     self.frame_done(span.total());
-                    return Ok(Decoded {
-                        consumed,
-                        event: Some(Event::StreamEnd),
-                    });
+                    return Step::new(consumed, Kind::StreamEnd, 0);
                 }
-                State::Failed(failure) => return Err(self.error(failure)),
+                State::Failed(_) => return Step::new(consumed, Kind::Failed, 0),
             }
         }
     }
@@ -439,6 +499,16 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
         };
         let field = format.length();
         let minimal = !format.non_minimal_lengths();
+        // The whole field in `bytes`: read it at once.
+        if partial.have == 0 {
+            match field.read(bytes, minimal) {
+                Read::Done(value, used) => {
+                    return Ok((used, Some(self.start_payload(value, used)?)));
+                }
+                Read::Bad(bad) => return Err(self.fail(Failure::Malformed(bad))),
+                Read::More => {}
+            }
+        }
         for (i, &byte) in bytes.iter().enumerate() {
             match field.push(&mut partial, byte, minimal) {
                 Read::More => {}
@@ -493,29 +563,20 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
     }
 
     /// `n` more payload bytes are in the buffer: the frame if that completes it.
-    fn buffered(&mut self, consumed: usize, n: usize) -> Decoded<'_> {
+    fn fill(&mut self, consumed: usize, n: usize) -> Step {
         let State::Buffering { span, filled } = self.state else {
-            return partial(consumed);
+            return Step::new(consumed, Kind::Partial, 0);
         };
         let filled = filled + n;
         // Fits the buffer, hence a usize.
         let len = span.len() as usize;
         if filled < len {
             self.state = State::Buffering { span, filled };
-            return partial(consumed);
+            return Step::new(consumed, Kind::Partial, 0);
         }
         self.state = FRESH;
         self.frame_done(span.total());
-        let h = self.fmt().head_len();
-        let (head, payload) = self
-            .buf
-            .stored(h + len)
-            .split_at_checked(h)
-            .unwrap_or((&[], &[]));
-        Decoded {
-            consumed,
-            event: Some(Event::Frame(Frame { head, payload })),
-        }
+        Step::new(consumed, Kind::FrameInBuffer, len as u64)
     }
 
     /// Counts `n` payload bytes of a streamed or skipped frame.
@@ -680,7 +741,10 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
                 }
                 match start {
                     None | Some(Start::Payload) => Ok(partial(n)),
-                    Some(Start::Empty) => Ok(self.buffered(n, 0)),
+                    Some(Start::Empty) => {
+                        let step = self.fill(n, 0);
+                        self.cook(step, &[])
+                    }
                     Some(Start::Stream(len)) => Ok(Decoded {
                         consumed: n,
                         event: Some(Event::StreamStart {
@@ -690,7 +754,10 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
                     }),
                 }
             }
-            State::Buffering { .. } => Ok(self.buffered(n, n)),
+            State::Buffering { .. } => {
+                let step = self.fill(n, n);
+                self.cook(step, &[])
+            }
             State::Streaming { .. } | State::Skipping { .. } if n > 0 => match self.pass(n) {
                 Passed::Streamed => Ok(Decoded {
                     consumed: n,
@@ -727,13 +794,20 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
             if matches!(self.state, State::Head { have: 0 }) {
                 // Whole frames back to back: the format is read and the counters kept in
                 // registers once for the run, not per frame.
-                let whole = Whole::new(self.fmt(), self.max_whole());
+                let whole = Whole {
+                    format: self.fmt(),
+                    max_whole: self.max_whole(),
+                };
                 let h = self.fmt().head_len();
                 let (mut frames, mut bytes) = (0u64, 0u64);
-                while let Some((start, end)) = whole.and_then(|w| w.frame(input))
+                while let Some((start, end)) = whole.frame(input)
                     && let Some((frame, rest)) = input.split_at_checked(end)
                 {
-                    let head = if h == 0 { &[][..] } else { frame.get(..h).unwrap_or(&[]) };
+                    let head = if h == 0 {
+                        &[][..]
+                    } else {
+                        frame.get(..h).unwrap_or(&[])
+                    };
                     let payload = frame.get(start..).unwrap_or(&[]);
                     on_event(Event::Frame(Frame { head, payload }));
                     input = rest;

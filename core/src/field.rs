@@ -40,15 +40,10 @@ pub enum ByteOrder {
     Little,
 }
 
-// Order and signedness in one byte, so a `LengthField` takes two and a format fits 16.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-enum Repr {
-    BigUnsigned,
-    BigSigned,
-    LittleUnsigned,
-    LittleSigned,
-}
+// Order and signedness as bits of one byte, so a `LengthField` takes two bytes, a format 16,
+// and reading them is one bit test each on the decoder's hot path.
+const LITTLE: u8 = 1;
+const SIGNED: u8 = 2;
 
 /// A fixed-width integer length field: its width, byte order and whether it is signed.
 ///
@@ -59,7 +54,7 @@ enum Repr {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct FixedInt {
     width: Width,
-    repr: Repr,
+    flags: u8,
 }
 
 impl FixedInt {
@@ -78,13 +73,15 @@ impl FixedInt {
 
     /// A field of the given width, byte order and signedness.
     pub const fn new(width: Width, order: ByteOrder, signed: bool) -> Self {
-        let repr = match (order, signed) {
-            (ByteOrder::Big, false) => Repr::BigUnsigned,
-            (ByteOrder::Big, true) => Repr::BigSigned,
-            (ByteOrder::Little, false) => Repr::LittleUnsigned,
-            (ByteOrder::Little, true) => Repr::LittleSigned,
+        let little = match order {
+            ByteOrder::Big => 0,
+            ByteOrder::Little => LITTLE,
         };
-        Self { width, repr }
+        let signed = if signed { SIGNED } else { 0 };
+        Self {
+            width,
+            flags: little | signed,
+        }
     }
 
     /// The width.
@@ -96,16 +93,17 @@ impl FixedInt {
     /// The byte order.
     #[inline]
     pub const fn order(&self) -> ByteOrder {
-        match self.repr {
-            Repr::BigUnsigned | Repr::BigSigned => ByteOrder::Big,
-            Repr::LittleUnsigned | Repr::LittleSigned => ByteOrder::Little,
+        if self.flags & LITTLE == 0 {
+            ByteOrder::Big
+        } else {
+            ByteOrder::Little
         }
     }
 
     /// Whether the length is read as a two's complement signed number.
     #[inline]
     pub const fn signed(&self) -> bool {
-        matches!(self.repr, Repr::BigSigned | Repr::LittleSigned)
+        self.flags & SIGNED != 0
     }
 
     /// Size of the field in bytes.
@@ -294,6 +292,13 @@ impl LengthField {
     /// Reads the field from the start of `bytes`.
     #[inline]
     pub(crate) fn read(&self, bytes: &[u8], minimal: bool) -> Read {
+        // A fixed field with 8 bytes at hand: one load.
+        if let (Self::Fixed(int), Some(block)) = (self, bytes.first_chunk::<8>()) {
+            return match int.read(block) {
+                Ok(value) => Read::Done(value, int.len()),
+                Err(bad) => Read::Bad(bad),
+            };
+        }
         let mut partial = Partial::NEW;
         for &byte in bytes.iter().take(self.max_len()) {
             match self.push(&mut partial, byte, minimal) {
@@ -305,7 +310,7 @@ impl LengthField {
     }
 
     /// Takes the field's next byte.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&self, partial: &mut Partial, byte: u8, minimal: bool) -> Read {
         let at = u32::from(partial.have);
         partial.have = partial.have.wrapping_add(1);
