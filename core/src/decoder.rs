@@ -2,7 +2,7 @@
 
 use crate::buffer::FrameBuffer;
 use crate::error::{ConfigError, DecodeError};
-use crate::field::{LengthField, Malformed, Partial, Read};
+use crate::field::{FixedInt, LengthField, Malformed, Partial, Read};
 use crate::format::{Format, FrameFormat, Oversize};
 
 /// A whole frame: its head and its payload, without the length field between them.
@@ -219,18 +219,84 @@ impl Whole {
     /// after the head.
     #[inline(always)]
     fn frame(&self, input: &[u8]) -> Option<(usize, usize)> {
-        let h = self.format.head_len();
-        let after_head = input.get(h..)?;
-        let field = self.format.length();
-        let (value, used) = match (field, after_head.first_chunk::<8>()) {
-            (LengthField::Fixed(int), Some(bytes)) => (int.read(bytes).ok()?, int.len()),
-            // A varint, or a short input's fixed field.
-            _ => match field.read(after_head, !self.format.non_minimal_lengths()) {
-                Read::Done(value, used) => (value, used),
-                _ => return None,
+        match self.plain() {
+            Some(shift) => self.frame_by::<true>(input, |after| self.big_unsigned(shift, after)),
+            None => match self.format.length() {
+                LengthField::Fixed(int) => {
+                    self.frame_by::<false>(input, |after| self.fixed(int, after))
+                }
+                _ => self.frame_by::<false>(input, |after| self.any(after)),
             },
+        }
+    }
+
+    /// For the tutorials' shape (no head, an unsigned big-endian field, no adjustment), the
+    /// shift that reads the field from an 8-byte load: the default path does no more work
+    /// than before formats had heads and adjustments.
+    #[inline(always)]
+    fn plain(&self) -> Option<u32> {
+        match self.format.length() {
+            LengthField::Fixed(int)
+                if self.format.head_len() == 0
+                    && self.format.adjustment() == 0
+                    && !int.signed()
+                    && int.order() == crate::field::ByteOrder::Big =>
+            {
+                Some(64 - 8 * int.len() as u32)
+            }
+            _ => None,
+        }
+    }
+
+    /// An unsigned big-endian field of `64 - shift` bits.
+    #[inline(always)]
+    fn big_unsigned(&self, shift: u32, after_head: &[u8]) -> Option<(u64, usize)> {
+        match after_head.first_chunk::<8>() {
+            Some(bytes) => Some((
+                u64::from_be_bytes(*bytes) >> shift,
+                ((64 - shift) / 8) as usize,
+            )),
+            None => self.any(after_head),
+        }
+    }
+
+    /// A fixed field: one 8-byte load where the input has 8 bytes after the head.
+    #[inline(always)]
+    fn fixed(&self, int: FixedInt, after_head: &[u8]) -> Option<(u64, usize)> {
+        match after_head.first_chunk::<8>() {
+            Some(bytes) => Some((int.read(bytes).ok()?, int.len())),
+            None => self.any(after_head),
+        }
+    }
+
+    /// Any field, a byte at a time.
+    #[inline(always)]
+    fn any(&self, after_head: &[u8]) -> Option<(u64, usize)> {
+        match self
+            .format
+            .length()
+            .read(after_head, !self.format.non_minimal_lengths())
+        {
+            Read::Done(value, used) => Some((value, used)),
+            _ => None,
+        }
+    }
+
+    /// [`frame`](Self::frame) with the field read by `read`, so a run of frames can choose the
+    /// reader once.
+    #[inline(always)]
+    fn frame_by<const PLAIN: bool>(
+        &self,
+        input: &[u8],
+        read: impl Fn(&[u8]) -> Option<(u64, usize)>,
+    ) -> Option<(usize, usize)> {
+        let h = if PLAIN { 0 } else { self.format.head_len() };
+        let (value, used) = read(input.get(h..)?)?;
+        let len = if PLAIN {
+            value
+        } else {
+            self.format.payload_len(value)?
         };
-        let len = self.format.payload_len(value)?;
         let start = h + used;
         // `start <= input.len()`; `len` fits in the input, so it fits in a usize.
         (len <= self.max_whole && len <= (input.len() - start) as u64)
@@ -792,30 +858,20 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
         let mut input = input;
         loop {
             if matches!(self.state, State::Head { have: 0 }) {
-                // Whole frames back to back: the format is read and the counters kept in
-                // registers once for the run, not per frame.
                 let whole = Whole {
                     format: self.fmt(),
                     max_whole: self.max_whole(),
                 };
-                let h = self.fmt().head_len();
-                let (mut frames, mut bytes) = (0u64, 0u64);
-                while let Some((start, end)) = whole.frame(input)
-                    && let Some((frame, rest)) = input.split_at_checked(end)
-                {
-                    let head = if h == 0 {
-                        &[][..]
-                    } else {
-                        frame.get(..h).unwrap_or(&[])
-                    };
-                    let payload = frame.get(start..).unwrap_or(&[]);
-                    on_event(Event::Frame(Frame { head, payload }));
-                    input = rest;
-                    frames += 1;
-                    bytes += end as u64;
-                }
-                self.frame = self.frame.wrapping_add(frames);
-                self.offset = self.offset.wrapping_add(bytes);
+                // The field's reader is chosen once for the run.
+                input = match (whole.plain(), whole.format.length()) {
+                    (Some(shift), _) => self.whole_run::<true, _>(input, &mut on_event, |a| {
+                        whole.big_unsigned(shift, a)
+                    }),
+                    (None, LengthField::Fixed(int)) => {
+                        self.whole_run::<false, _>(input, &mut on_event, |a| whole.fixed(int, a))
+                    }
+                    _ => self.whole_run::<false, _>(input, &mut on_event, |a| whole.any(a)),
+                };
             }
             let step = self.decode_slow(input)?;
             input = input.get(step.consumed..).unwrap_or(&[]);
@@ -824,6 +880,43 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
                 None => return Ok(()),
             }
         }
+    }
+
+    /// Whole frames back to back from the start of `input`; returns what is left. The format is
+    /// read and the counters kept in registers once for the run, not per frame.
+    #[inline(always)]
+    fn whole_run<'i, const PLAIN: bool, E>(
+        &mut self,
+        mut input: &'i [u8],
+        on_event: &mut E,
+        read: impl Fn(&[u8]) -> Option<(u64, usize)>,
+    ) -> &'i [u8]
+    where
+        E: FnMut(Event<'_>),
+    {
+        let whole = Whole {
+            format: self.fmt(),
+            max_whole: self.max_whole(),
+        };
+        let h = if PLAIN { 0 } else { whole.format.head_len() };
+        let (mut frames, mut bytes) = (0u64, 0u64);
+        while let Some((start, end)) = whole.frame_by::<PLAIN>(input, &read)
+            && let Some((frame, rest)) = input.split_at_checked(end)
+        {
+            let head = if h == 0 {
+                &[][..]
+            } else {
+                frame.get(..h).unwrap_or(&[])
+            };
+            let payload = frame.get(start..).unwrap_or(&[]);
+            on_event(Event::Frame(Frame { head, payload }));
+            input = rest;
+            frames += 1;
+            bytes += end as u64;
+        }
+        self.frame = self.frame.wrapping_add(frames);
+        self.offset = self.offset.wrapping_add(bytes);
+        input
     }
 
     /// Says whether the stream may end here: `Ok(())` on a frame boundary, otherwise the
