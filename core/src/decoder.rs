@@ -74,7 +74,7 @@ enum Failure {
 }
 
 /// The largest payload a decoder handles: the top byte of a [`Span`] holds the prefix length.
-const SPAN_MAX: u64 = (1 << 56) - 1;
+const SPAN_MAX: u64 = crate::format::MAX_PAYLOAD_LEN;
 
 /// A frame's payload length and its prefix (head and length field) length in one word, so the
 /// state stays 24 bytes: a varint's size is known only once it has been read.
@@ -235,17 +235,7 @@ impl Whole {
     /// than before formats had heads and adjustments.
     #[inline(always)]
     fn plain(&self) -> Option<u32> {
-        match self.format.length() {
-            LengthField::Fixed(int)
-                if self.format.head_len() == 0
-                    && self.format.adjustment() == 0
-                    && !int.signed()
-                    && int.order() == crate::field::ByteOrder::Big =>
-            {
-                Some(64 - 8 * int.len() as u32)
-            }
-            _ => None,
-        }
+        self.format.plain_width().map(|width| 64 - 8 * width as u32)
     }
 
     /// An unsigned big-endian field of `64 - shift` bits.
@@ -584,7 +574,11 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
                 }
             }
         }
-        self.state = State::Length { partial };
+        // No byte taken leaves the state as it was: a frame boundary stays `Head { have: 0 }`,
+        // where the fast paths look for it.
+        if partial.have > 0 {
+            self.state = State::Length { partial };
+        }
         Ok((bytes.len(), None))
     }
 
@@ -988,7 +982,9 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
         let missing = match self.state {
             State::Head { have: 0 } | State::StreamDone { .. } | State::Failed(_) => 0,
             State::Length { partial } if h == 0 && partial.have == 0 => 0,
-            State::Head { have } => h - usize::from(have) + field.next_read(&Partial::NEW),
+            State::Head { have } => {
+                h.saturating_sub(usize::from(have)) + field.next_read(&Partial::NEW)
+            }
             State::Length { partial } => field.next_read(&partial),
             State::Buffering { span, filled } => return span.len() - filled as u64,
             State::Streaming { remaining, .. } | State::Skipping { remaining, .. } => {
@@ -1060,7 +1056,7 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
     #[inline(always)]
     fn max_whole(&self) -> u64 {
         let room = self.buf.capacity().saturating_sub(self.fmt().head_len());
-        self.fmt().max_frame_len().min(room as u64)
+        self.limit().min(room as u64)
     }
 
     #[inline(always)]

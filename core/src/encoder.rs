@@ -72,11 +72,10 @@ impl<F: Format> LengthEncoder<F> {
             });
         }
         let len = payload_len as u64;
-        if len > format.max_frame_len() {
-            return Err(EncodeError::FrameTooLarge {
-                len,
-                max: format.max_frame_len(),
-            });
+        // What a decoder of the same format refuses: over the limit, or over any frame's size.
+        let max = format.max_frame_len().min(crate::format::MAX_PAYLOAD_LEN);
+        if len > max {
+            return Err(EncodeError::FrameTooLarge { len, max });
         }
         let Some(value) = format.field_value(len) else {
             return Err(EncodeError::PayloadBelowAdjustment {

@@ -9,6 +9,11 @@ pub const DEFAULT_MAX_FRAME_LEN: u64 = 64 * 1024;
 /// The longest head a [`FrameFormat`] can have (Bitcoin's 4-byte magic and 12-byte command).
 pub const MAX_HEAD_LEN: usize = 16;
 
+/// The longest payload any frame can have, whatever the limit: 2^56 - 1 bytes (64 PiB). The
+/// decoder keeps a frame's prefix length in the top byte of its payload length; longer frames
+/// are refused by both directions as over the limit.
+pub const MAX_PAYLOAD_LEN: u64 = (1 << 56) - 1;
+
 /// The longest prefix (head and length field) a frame can have.
 pub const MAX_PREFIX_LEN: usize = MAX_HEAD_LEN + MAX_FIELD_LEN;
 
@@ -70,6 +75,9 @@ impl Format for FrameFormat {
 const SKIP: u8 = 1;
 const STREAMING: u8 = 2;
 const NON_MINIMAL: u8 = 4;
+/// Derived, kept by every builder: no head, no adjustment, an unsigned big-endian fixed field
+/// (the tutorials' shape), which the decoder's fast path reads with one load.
+const PLAIN: u8 = 8;
 
 /// How frames look on the wire: one value for the decoder, the encoder and every adapter, so
 /// both directions of a connection are configured once.
@@ -130,7 +138,33 @@ impl FrameFormat {
             adjustment: 0,
             head_len: 0,
             length: LengthField::U32_BE,
-            flags: 0,
+            flags: PLAIN,
+        }
+    }
+
+    /// Recomputes [`PLAIN`] after the head, length field or adjustment changed.
+    const fn with_plain_bit(mut self) -> Self {
+        let plain = self.head_len == 0
+            && self.adjustment == 0
+            && match self.length {
+                LengthField::Fixed(int) => !int.signed() && matches!(int.order(), ByteOrder::Big),
+                _ => false,
+            };
+        self.flags = if plain {
+            self.flags | PLAIN
+        } else {
+            self.flags & !PLAIN
+        };
+        self
+    }
+
+    /// For the tutorials' shape (no head, no adjustment, an unsigned big-endian fixed field):
+    /// the field's width in bytes.
+    #[inline(always)]
+    pub(crate) const fn plain_width(&self) -> Option<usize> {
+        match self.length {
+            LengthField::Fixed(int) if self.flags & PLAIN != 0 => Some(int.len()),
+            _ => None,
         }
     }
 
@@ -144,21 +178,21 @@ impl FrameFormat {
         } else {
             len as u8
         };
-        self
+        self.with_plain_bit()
     }
 
     /// Sets the length field.
     #[must_use]
     pub const fn with_length(mut self, length: LengthField) -> Self {
         self.length = length;
-        self
+        self.with_plain_bit()
     }
 
     /// Sets the adjustment: payload length = field value + `adjustment`.
     #[must_use]
     pub const fn with_adjustment(mut self, adjustment: i32) -> Self {
         self.adjustment = adjustment;
-        self
+        self.with_plain_bit()
     }
 
     /// Sets the maximum frame length: payload bytes (value + adjustment), head and length field
@@ -260,14 +294,19 @@ impl FrameFormat {
     pub const fn max_payload_len(&self) -> u64 {
         let carried = match self.payload_len(self.length.max_value()) {
             Some(len) => len,
+            // A positive adjustment past u64::MAX: the field carries more than any limit.
+            None if self.adjustment > 0 => u64::MAX,
             // The adjustment is negative and the field's largest value is below it.
             None => 0,
         };
-        if carried < self.max_frame_len {
-            carried
-        } else {
-            self.max_frame_len
+        let mut max = self.max_frame_len;
+        if carried < max {
+            max = carried;
         }
+        if MAX_PAYLOAD_LEN < max {
+            max = MAX_PAYLOAD_LEN;
+        }
+        max
     }
 
     /// Refuses a format no decoder or encoder can use: a head over [`MAX_HEAD_LEN`].
@@ -426,6 +465,17 @@ mod tests {
             .with_oversize(Oversize::Reject)
             .with_non_minimal_lengths(false);
         assert_eq!(h, FrameFormat::new());
+        // The derived fast-path bit follows the shape both ways.
+        let round = FrameFormat::GRPC
+            .with_head_len(0)
+            .with_length(LengthField::Leb128)
+            .with_adjustment(3)
+            .with_length(LengthField::U32_BE)
+            .with_adjustment(0);
+        assert_eq!(round, FrameFormat::new());
+        assert_eq!(round.plain_width(), Some(4));
+        assert_eq!(FrameFormat::KAFKA.plain_width(), None);
+        assert_eq!(FrameFormat::DNS_TCP.plain_width(), Some(2));
     }
 
     #[test]
@@ -436,6 +486,16 @@ mod tests {
         assert_eq!(pg.max_payload_len(), i32::MAX as u64 - 4);
         assert_eq!(pg.payload_len(3), None);
         assert_eq!(pg.field_value(0), Some(4));
+        // A positive adjustment on a field as wide as u64 carries past any limit.
+        let wide = FrameFormat::new()
+            .with_length(LengthField::Leb128)
+            .with_adjustment(1)
+            .with_max_frame_len(1000);
+        assert_eq!(wide.max_payload_len(), 1000);
+        assert_eq!(
+            wide.with_max_frame_len(u64::MAX).max_payload_len(),
+            MAX_PAYLOAD_LEN
+        );
         let tiny = FrameFormat::new()
             .with_length(LengthField::fixed(Width::W1, ByteOrder::Big, false))
             .with_adjustment(-300);

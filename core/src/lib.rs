@@ -119,7 +119,8 @@ pub use encoder::{LengthEncoder, Prefix};
 pub use error::{ConfigError, DecodeError, EncodeError};
 pub use field::{ByteOrder, FixedInt, LengthField, MAX_FIELD_LEN, ParseFieldError, Width};
 pub use format::{
-    DEFAULT_MAX_FRAME_LEN, Format, FrameFormat, MAX_HEAD_LEN, MAX_PREFIX_LEN, Oversize,
+    DEFAULT_MAX_FRAME_LEN, Format, FrameFormat, MAX_HEAD_LEN, MAX_PAYLOAD_LEN, MAX_PREFIX_LEN,
+    Oversize,
 };
 #[cfg(feature = "json")]
 pub use json::{

@@ -359,3 +359,91 @@ fn dropping_a_frame_writer_writes_what_it_accepted() {
     }
     assert_eq!(wire, b"\0\0\0\x04kept");
 }
+
+/// Review defect: with no head, a decode call on an empty input at a frame boundary left the
+/// decoder inside an empty length field, so `decode_whole` no longer recognised the boundary
+/// and copied a partial frame into its buffer. `LengthCodec::decode_eof` makes that call, so a
+/// codec polled again after end of stream consumed less than the frame it then returned.
+#[test]
+fn an_empty_input_keeps_the_frame_boundary() {
+    use unstick::{Decoded, FrameFormat};
+    for format in [FrameFormat::new(), FrameFormat::GRPC] {
+        let h = format.head_len();
+        let mut buf = vec![0u8; h + 64];
+        let mut decoder = LengthDecoder::new(format.with_max_frame_len(64), &mut buf[..]).unwrap();
+        assert_eq!(
+            decoder.decode(&[]).unwrap(),
+            Decoded {
+                consumed: 0,
+                event: None
+            }
+        );
+        decoder.decode_all(&[], |_| panic!("no event")).unwrap();
+        assert!(decoder.is_idle());
+        // A partial frame is left for the caller to offer again, never taken.
+        let mut wire = vec![7u8; h];
+        wire.extend_from_slice(b"\0\0\0\x05hel");
+        assert_eq!(decoder.decode_whole(&wire).unwrap().consumed, 0);
+        wire.extend_from_slice(b"lo");
+        let step = decoder.decode_whole(&wire).unwrap();
+        assert_eq!(step.consumed, wire.len());
+        match step.event {
+            Some(Event::Frame(f)) => assert_eq!((f.head.len(), f.payload), (h, &b"hello"[..])),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// Review defect: a positive adjustment on a field as wide as u64 (LEB128, u64) made the
+/// largest payload look like 0, so a decoder without streaming accepted a buffer smaller than
+/// its limit and then streamed.
+#[test]
+fn a_positive_adjustment_on_a_wide_field_still_needs_the_buffer() {
+    use unstick::{ConfigError, FrameFormat, LengthField};
+    for length in [LengthField::Leb128, LengthField::U64_BE] {
+        let format = FrameFormat::new()
+            .with_length(length)
+            .with_adjustment(1)
+            .with_max_frame_len(1000);
+        assert_eq!(
+            LengthDecoder::new(format, [0u8; 4]).err(),
+            Some(ConfigError::BufferTooSmall {
+                capacity: 4,
+                head_len: 0,
+                max_frame_len: 1000
+            })
+        );
+    }
+}
+
+/// Review defect: past 2^56 - 1 bytes `decode` refused a frame that `decode_whole` waited for
+/// forever and the encoder wrote; all three now agree on `MAX_PAYLOAD_LEN`.
+#[test]
+fn frames_past_the_largest_payload_are_refused_everywhere() {
+    use unstick::{
+        DecodeError, EncodeError, FrameFormat, LengthEncoder, LengthField, MAX_PAYLOAD_LEN,
+    };
+    let format = FrameFormat::new()
+        .with_length(LengthField::U64_BE)
+        .with_max_frame_len(u64::MAX);
+    let wire = (MAX_PAYLOAD_LEN + 1).to_be_bytes();
+    let too_large = DecodeError::FrameTooLarge {
+        frame: 0,
+        offset: 0,
+        len: MAX_PAYLOAD_LEN + 1,
+        max: MAX_PAYLOAD_LEN,
+    };
+    let mut decoder = LengthDecoder::new(format, Vec::new()).unwrap();
+    assert_eq!(decoder.decode_whole(&wire).err(), Some(too_large));
+    let mut decoder = LengthDecoder::new(format, Vec::new()).unwrap();
+    assert_eq!(decoder.decode(&wire).err(), Some(too_large));
+    if let Ok(len) = usize::try_from(MAX_PAYLOAD_LEN + 1) {
+        assert_eq!(
+            LengthEncoder::new(format).prefix(len),
+            Err(EncodeError::FrameTooLarge {
+                len: MAX_PAYLOAD_LEN + 1,
+                max: MAX_PAYLOAD_LEN
+            })
+        );
+    }
+}
