@@ -280,6 +280,19 @@ impl Whole {
         input: &[u8],
         read: impl Fn(&[u8]) -> Option<(u64, usize)>,
     ) -> Option<(usize, usize)> {
+        let (start, len) = self.prefix_by::<PLAIN>(input, read)?;
+        // `start <= input.len()`; `len` fits in the input, so it fits in a usize.
+        (len <= (input.len() - start) as u64).then(|| (start, start + len as usize))
+    }
+
+    /// Where the payload of a frame that may be delivered whole starts, and its length, once
+    /// its prefix lies at the start of `input` (the payload may not have arrived yet).
+    #[inline(always)]
+    fn prefix_by<const PLAIN: bool>(
+        &self,
+        input: &[u8],
+        read: impl Fn(&[u8]) -> Option<(u64, usize)>,
+    ) -> Option<(usize, u64)> {
         let h = if PLAIN { 0 } else { self.format.head_len() };
         let (value, used) = read(input.get(h..)?)?;
         let len = if PLAIN {
@@ -287,10 +300,7 @@ impl Whole {
         } else {
             self.format.payload_len(value)?
         };
-        let start = h + used;
-        // `start <= input.len()`; `len` fits in the input, so it fits in a usize.
-        (len <= self.max_whole && len <= (input.len() - start) as u64)
-            .then(|| (start, start + len as usize))
+        (len <= self.max_whole).then_some((h + used, len))
     }
 }
 
@@ -416,6 +426,11 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
     /// The general path: one step, as a result the caller turns into a [`Decoded`].
     #[inline(always)]
     fn decode_slow<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
+        // On a boundary or buffering, an empty input completes nothing (a call at every
+        // chunk's end).
+        if input.is_empty() && matches!(self.state, State::Head { .. } | State::Buffering { .. }) {
+            return Ok(partial(0));
+        }
         let step = self.step(input);
         self.cook(step, input)
     }
@@ -851,6 +866,22 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
     {
         let mut input = input;
         loop {
+            // The rest of a frame buffered from earlier chunks.
+            if let State::Buffering { span, filled } = self.state
+                && filled > 0
+            {
+                // Fits the buffer, hence a usize.
+                let take = (span.len() as usize - filled).min(input.len());
+                let (src, rest) = input.split_at_checked(take).unwrap_or((input, &[]));
+                self.buf.store_at(self.fmt().head_len() + filled, src);
+                input = rest;
+                match self.fill(take, take).kind() {
+                    Kind::FrameInBuffer => {
+                        on_event(Event::Frame(self.buffered_frame(span.len() as usize)));
+                    }
+                    _ => return Ok(()),
+                }
+            }
             if matches!(self.state, State::Head { have: 0 }) {
                 let whole = Whole {
                     format: self.fmt(),
@@ -910,6 +941,19 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
         }
         self.frame = self.frame.wrapping_add(frames);
         self.offset = self.offset.wrapping_add(bytes);
+        // A frame that starts here and ends in a later chunk: buffer what is here.
+        if let Some((start, len)) = whole.prefix_by::<PLAIN>(input, &read)
+            && let Some((head, body)) = input.split_at_checked(start)
+            && (body.len() as u64) < len
+        {
+            self.buf.store_at(0, head.get(..h).unwrap_or(&[]));
+            self.buf.store_at(h, body);
+            self.state = State::Buffering {
+                span: Span::new(len, start),
+                filled: body.len(),
+            };
+            return &[];
+        }
         input
     }
 
