@@ -1093,7 +1093,8 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
     /// The maximum frame length, and never more than a span holds.
     #[inline(always)]
     fn limit(&self) -> u64 {
-        self.fmt().max_frame_len().min(SPAN_MAX)
+        // At most `SPAN_MAX` by construction.
+        self.fmt().max_frame_len()
     }
 
     /// Payloads up to this length are delivered whole; longer ones stream, skip or fail.

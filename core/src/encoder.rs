@@ -72,8 +72,8 @@ impl<F: Format> LengthEncoder<F> {
             });
         }
         let len = payload_len as u64;
-        // What a decoder of the same format refuses: over the limit, or over any frame's size.
-        let max = format.max_frame_len().min(crate::format::MAX_PAYLOAD_LEN);
+        // What a decoder of the same format refuses (the limit is at most `MAX_PAYLOAD_LEN`).
+        let max = format.max_frame_len();
         if len > max {
             return Err(EncodeError::FrameTooLarge { len, max });
         }

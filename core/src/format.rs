@@ -197,10 +197,14 @@ impl FrameFormat {
 
     /// Sets the maximum frame length: payload bytes (value + adjustment), head and length field
     /// not counted. Longer frames are refused or skipped before a payload byte is buffered, and
-    /// the encoder refuses them.
+    /// the encoder refuses them. At most [`MAX_PAYLOAD_LEN`] (64 PiB): more means that.
     #[must_use]
     pub const fn with_max_frame_len(mut self, max: u64) -> Self {
-        self.max_frame_len = max;
+        self.max_frame_len = if max > MAX_PAYLOAD_LEN {
+            MAX_PAYLOAD_LEN
+        } else {
+            max
+        };
         self
     }
 
@@ -299,14 +303,12 @@ impl FrameFormat {
             // The adjustment is negative and the field's largest value is below it.
             None => 0,
         };
-        let mut max = self.max_frame_len;
-        if carried < max {
-            max = carried;
+        // `max_frame_len` is at most `MAX_PAYLOAD_LEN`.
+        if carried < self.max_frame_len {
+            carried
+        } else {
+            self.max_frame_len
         }
-        if MAX_PAYLOAD_LEN < max {
-            max = MAX_PAYLOAD_LEN;
-        }
-        max
     }
 
     /// Refuses a format no decoder or encoder can use: a head over [`MAX_HEAD_LEN`].
