@@ -44,8 +44,10 @@ const fn base() -> FrameFormat {
 #[derive(Debug, Clone, Copy)]
 struct U32;
 impl Format for U32 {
+    #[inline(always)]
     fn format(&self) -> FrameFormat {
-        base()
+        const FORMAT: FrameFormat = base();
+        FORMAT
     }
 }
 
@@ -53,8 +55,11 @@ impl Format for U32 {
 #[derive(Debug, Clone, Copy)]
 struct Leb128;
 impl Format for Leb128 {
+    #[inline(always)]
     fn format(&self) -> FrameFormat {
-        base().with_length(LengthField::Leb128)
+        // A constant, so no builder runs on the decode path.
+        const FORMAT: FrameFormat = base().with_length(LengthField::Leb128);
+        FORMAT
     }
 }
 
@@ -62,11 +67,13 @@ impl Format for Leb128 {
 #[derive(Debug, Clone, Copy)]
 struct Headed;
 impl Format for Headed {
+    #[inline(always)]
     fn format(&self) -> FrameFormat {
-        base()
+        const FORMAT: FrameFormat = base()
             .with_head_len(2)
             .with_length(LengthField::U16_BE)
-            .with_adjustment(-2)
+            .with_adjustment(-2);
+        FORMAT
     }
 }
 
