@@ -7,7 +7,9 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use unstick::{DecodeError, Event, FrameFormat, LengthDecoder, LengthEncoder};
+use unstick::{
+    DecodeError, EncodeError, Event, FrameFormat, LengthDecoder, LengthEncoder, MAX_PAYLOAD_LEN,
+};
 use unstick_tests::reference::{DECODER_MAX_PAYLOAD, FieldRead, field_len};
 use unstick_tests::{reference_field, split};
 
@@ -85,7 +87,14 @@ fuzz_target!(|input: Input| {
                 FieldRead::Done(value, prefix.len())
             );
         }
-        Ok(Err(_)) => assert!(value > field.max_value()),
+        // Refused only past the field's range, or past the longest payload any frame has.
+        Ok(Err(EncodeError::LengthOverflowsField { value: v, max })) => {
+            assert!(v == value && max == field.max_value() && value > max)
+        }
+        Ok(Err(EncodeError::FrameTooLarge { len, max })) => {
+            assert!(len == value && max == MAX_PAYLOAD_LEN && value > max)
+        }
+        Ok(Err(e)) => panic!("{e:?}"),
         Err(_) => {}
     }
 });
