@@ -409,16 +409,32 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
         if !matches!(self.state, State::Head { have: 0 }) {
             return None;
         }
-        let whole = Whole {
-            format: self.fmt(),
-            max_whole: self.max_whole(),
+        let format = self.fmt();
+        let (head, start, end) = match format.plain_width() {
+            // The tutorials' shape: no head to keep room for, nothing to adjust.
+            Some(width) => {
+                let whole = Whole {
+                    format,
+                    max_whole: format.max_frame_len().min(self.buf.capacity() as u64),
+                };
+                let shift = 64 - 8 * width as u32;
+                let (start, end) =
+                    whole.frame_by::<true>(input, |a| whole.big_unsigned(shift, a))?;
+                // A constant empty head is stored whole; a slice of the input would be two
+                // stores that the caller reads back as one (a store-forwarding stall on x86).
+                (&[][..], start, end)
+            }
+            None => {
+                let whole = Whole {
+                    format,
+                    max_whole: self.max_whole(),
+                };
+                let (start, end) = whole.frame(input)?;
+                (input.get(..format.head_len())?, start, end)
+            }
         };
-        let (start, end) = whole.frame(input)?;
-        let h = self.fmt().head_len();
-        // A constant empty head is stored whole; a slice of the input would be two stores that
-        // the caller reads back as one (a store-forwarding stall on x86).
-        let head = if h == 0 { &[][..] } else { input.get(..h)? };
-        let payload = input.get(start..end)?;
+        let (frame, _) = input.split_at_checked(end)?;
+        let payload = frame.get(start..)?;
         self.frame_done(end as u64);
         Some((end, Event::Frame(Frame { head, payload })))
     }
