@@ -205,6 +205,24 @@ enum Passed {
     Pending,
 }
 
+/// A whole frame found at the start of an input by the fast path.
+#[derive(Clone, Copy)]
+struct WholeFrame<'i> {
+    /// Where the payload starts (after head and length field).
+    start: usize,
+    payload: &'i [u8],
+    /// The input after the frame.
+    rest: &'i [u8],
+}
+
+impl WholeFrame<'_> {
+    /// The frame's bytes on the wire.
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.start + self.payload.len()
+    }
+}
+
 /// The whole-frame fast path: a frame at the start of the input whose payload may be delivered
 /// whole (at most `max_whole` bytes), read zero-copy.
 #[derive(Clone, Copy)]
@@ -218,7 +236,7 @@ impl Whole {
     /// frame ends. A fixed-width field is read with one 8-byte load where the input has 8 bytes
     /// after the head.
     #[inline(always)]
-    fn frame(&self, input: &[u8]) -> Option<(usize, usize)> {
+    fn frame<'i>(&self, input: &'i [u8]) -> Option<WholeFrame<'i>> {
         match self.plain() {
             Some(shift) => self.frame_by::<true>(input, |after| self.big_unsigned(shift, after)),
             None => match self.format.length() {
@@ -275,14 +293,20 @@ impl Whole {
     /// [`frame`](Self::frame) with the field read by `read`, so a run of frames can choose the
     /// reader once.
     #[inline(always)]
-    fn frame_by<const PLAIN: bool>(
+    fn frame_by<'i, const PLAIN: bool>(
         &self,
-        input: &[u8],
+        input: &'i [u8],
         read: impl Fn(&[u8]) -> Option<(u64, usize)>,
-    ) -> Option<(usize, usize)> {
+    ) -> Option<WholeFrame<'i>> {
         let (start, len) = self.prefix_by::<PLAIN>(input, read)?;
-        // `start <= input.len()`; `len` fits in the input, so it fits in a usize.
-        (len <= (input.len() - start) as u64).then(|| (start, start + len as usize))
+        let body = input.get(start..)?;
+        // One bounds check for payload and rest, so none is repeated where they are used.
+        let (payload, rest) = body.split_at_checked(usize::try_from(len).ok()?)?;
+        Some(WholeFrame {
+            start,
+            payload,
+            rest,
+        })
     }
 
     /// Where the payload of a frame that may be delivered whole starts, and its length, once
@@ -410,7 +434,7 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
             return None;
         }
         let format = self.fmt();
-        let (head, start, end) = match format.plain_width() {
+        let (head, frame) = match format.plain_width() {
             // The tutorials' shape: no head to keep room for, nothing to adjust.
             Some(width) => {
                 let whole = Whole {
@@ -418,25 +442,29 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
                     max_whole: format.max_frame_len().min(self.buf.capacity() as u64),
                 };
                 let shift = 64 - 8 * width as u32;
-                let (start, end) =
-                    whole.frame_by::<true>(input, |a| whole.big_unsigned(shift, a))?;
+                let frame = whole.frame_by::<true>(input, |a| whole.big_unsigned(shift, a))?;
                 // A constant empty head is stored whole; a slice of the input would be two
                 // stores that the caller reads back as one (a store-forwarding stall on x86).
-                (&[][..], start, end)
+                (&[][..], frame)
             }
             None => {
                 let whole = Whole {
                     format,
                     max_whole: self.max_whole(),
                 };
-                let (start, end) = whole.frame(input)?;
-                (input.get(..format.head_len())?, start, end)
+                let frame = whole.frame(input)?;
+                (input.get(..format.head_len())?, frame)
             }
         };
-        let (frame, _) = input.split_at_checked(end)?;
-        let payload = frame.get(start..)?;
+        let end = frame.len();
         self.frame_done(end as u64);
-        Some((end, Event::Frame(Frame { head, payload })))
+        Some((
+            end,
+            Event::Frame(Frame {
+                head,
+                payload: frame.payload,
+            }),
+        ))
     }
 
     /// The general path: one step, as a result the caller turns into a [`Decoded`].
@@ -941,19 +969,19 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
         };
         let h = if PLAIN { 0 } else { whole.format.head_len() };
         let (mut frames, mut bytes) = (0u64, 0u64);
-        while let Some((start, end)) = whole.frame_by::<PLAIN>(input, &read)
-            && let Some((frame, rest)) = input.split_at_checked(end)
-        {
+        while let Some(frame) = whole.frame_by::<PLAIN>(input, &read) {
             let head = if h == 0 {
                 &[][..]
             } else {
-                frame.get(..h).unwrap_or(&[])
+                input.get(..h).unwrap_or(&[])
             };
-            let payload = frame.get(start..).unwrap_or(&[]);
-            on_event(Event::Frame(Frame { head, payload }));
-            input = rest;
+            on_event(Event::Frame(Frame {
+                head,
+                payload: frame.payload,
+            }));
+            input = frame.rest;
             frames += 1;
-            bytes += end as u64;
+            bytes += frame.len() as u64;
         }
         self.frame = self.frame.wrapping_add(frames);
         self.offset = self.offset.wrapping_add(bytes);
