@@ -243,6 +243,9 @@ impl Whole {
                 LengthField::Fixed(int) => {
                     self.frame_by::<false>(input, |after| self.fixed(int, after))
                 }
+                LengthField::Leb128 | LengthField::MqttVbi => {
+                    self.frame_by::<false>(input, |after| self.base128(after))
+                }
                 _ => self.frame_by::<false>(input, |after| self.any(after)),
             },
         }
@@ -274,6 +277,19 @@ impl Whole {
         match after_head.first_chunk::<8>() {
             Some(bytes) => Some((int.read(bytes).ok()?, int.len())),
             None => self.any(after_head),
+        }
+    }
+
+    /// A LEB128 or MQTT varint: one and two-byte encodings (lengths below 16 KiB) directly,
+    /// longer ones and a non-minimal `80 00` a byte at a time.
+    #[inline(always)]
+    fn base128(&self, after_head: &[u8]) -> Option<(u64, usize)> {
+        match *after_head {
+            [b0, ..] if b0 < 0x80 => Some((u64::from(b0), 1)),
+            [b0, b1, ..] if b1 < 0x80 && b1 != 0 => {
+                Some((u64::from(b0 & 0x7f) | (u64::from(b1) << 7), 2))
+            }
+            _ => self.any(after_head),
         }
     }
 
@@ -939,6 +955,9 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
                     (None, LengthField::Fixed(int)) => {
                         self.whole_run::<false, _>(input, &mut on_event, |a| whole.fixed(int, a))
                     }
+                    (None, LengthField::Leb128 | LengthField::MqttVbi) => {
+                        self.whole_run::<false, _>(input, &mut on_event, |a| whole.base128(a))
+                    }
                     _ => self.whole_run::<false, _>(input, &mut on_event, |a| whole.any(a)),
                 };
             }
@@ -1218,6 +1237,84 @@ fn partial<'a>(consumed: usize) -> Decoded<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_varints_read_directly_agree_with_the_byte_reader() {
+        // One and two-byte base-128 lengths take the whole-frame shortcut; `80 00` (0 in two
+        // bytes) must still be refused where minimal encodings are required, and accepted
+        // where they are not, on every entry point.
+        let payload = [7u8; 200];
+        let mut two = [0x80 | (200 & 0x7f), 200 >> 7].to_vec();
+        two.extend_from_slice(&payload);
+        let non_minimal = [0x80u8, 0x00, 0xaa];
+        for field in [LengthField::Leb128, LengthField::MqttVbi] {
+            for accept in [false, true] {
+                let format = FrameFormat::new()
+                    .with_length(field)
+                    .with_non_minimal_lengths(accept);
+                let mut buf = [0u8; 256];
+                let mut d =
+                    LengthDecoder::new(format.with_max_frame_len(256), &mut buf[..]).unwrap();
+                let step = d.decode(&two).unwrap();
+                assert_eq!(step.consumed, 202);
+                assert_eq!(
+                    step.event,
+                    Some(Event::Frame(Frame {
+                        head: &[],
+                        payload: &payload
+                    }))
+                );
+                let mut all = 0;
+                d.decode_all(&two, |e| {
+                    assert_eq!(
+                        e,
+                        Event::Frame(Frame {
+                            head: &[],
+                            payload: &payload
+                        })
+                    );
+                    all += 1;
+                })
+                .unwrap();
+                assert_eq!(all, 1);
+                let step = d.decode_whole(&two).unwrap();
+                assert_eq!(step.consumed, 202);
+
+                let mut d =
+                    LengthDecoder::new(format.with_max_frame_len(256), &mut buf[..]).unwrap();
+                let step = d.decode(&non_minimal);
+                let mut again =
+                    LengthDecoder::new(format.with_max_frame_len(256), [0u8; 256]).unwrap();
+                let mut events = 0;
+                let all = again.decode_all(&non_minimal, |_| events += 1);
+                if accept {
+                    let step = step.unwrap();
+                    assert_eq!(
+                        (step.consumed, step.event),
+                        (
+                            2,
+                            Some(Event::Frame(Frame {
+                                head: &[],
+                                payload: &[]
+                            }))
+                        )
+                    );
+                    assert!(all.is_ok());
+                    assert_eq!(events, 1);
+                } else {
+                    assert!(matches!(
+                        step,
+                        Err(DecodeError::NonMinimalLength { frame: 0, .. })
+                    ));
+                    assert!(matches!(
+                        all,
+                        Err(DecodeError::NonMinimalLength { frame: 0, .. })
+                    ));
+                    assert_eq!(events, 0);
+                }
+            }
+        }
+    }
 
     #[test]
     fn state_stays_small() {

@@ -11,9 +11,12 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use tokio_util::codec::{Decoder, LengthDelimitedCodec};
+use tokio_util::codec::LengthDelimitedCodec;
 use unstick::{Event, FrameFormat, LengthDecoder};
 use unstick_tests::encode_stream;
+
+mod common;
+use common::{tokio_decode, unstick_decode, unstick_decode_all};
 
 const PAYLOADS: [usize; 5] = [16, 256, 4 << 10, 64 << 10, 1 << 20];
 const CHUNKS: [usize; 3] = [1460, 16 << 10, 64 << 10];
@@ -26,41 +29,6 @@ fn tokio_codec(max: usize) -> LengthDelimitedCodec {
         .big_endian()
         .max_frame_length(max)
         .new_codec()
-}
-
-/// Decodes every chunk with unstick; calls `frame` for each frame.
-fn unstick_decode(
-    decoder: &mut LengthDecoder<&mut [u8]>,
-    chunks: &[&[u8]],
-    mut frame: impl FnMut(&[u8]),
-) {
-    for chunk in chunks {
-        let mut input: &[u8] = chunk;
-        loop {
-            let step = decoder.decode(input).expect("valid stream");
-            input = &input[step.consumed..];
-            match step.event {
-                Some(Event::Frame(f)) => frame(f.payload),
-                Some(other) => panic!("unexpected {other:?}"),
-                None => break,
-            }
-        }
-    }
-}
-
-/// Decodes every chunk with tokio-util, fed through a `BytesMut` as `FramedRead` would.
-fn tokio_decode(
-    codec: &mut LengthDelimitedCodec,
-    buf: &mut BytesMut,
-    chunks: &[&[u8]],
-    mut frame: impl FnMut(&[u8]),
-) {
-    for chunk in chunks {
-        buf.extend_from_slice(chunk);
-        while let Some(f) = codec.decode(buf).expect("valid stream") {
-            frame(&f);
-        }
-    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -102,14 +70,7 @@ fn bench(c: &mut Criterion) {
                 b.iter(|| {
                     decoder.reset();
                     let mut bytes = 0usize;
-                    for chunk in &chunks {
-                        decoder
-                            .decode_all(chunk, |event| match event {
-                                Event::Frame(f) => bytes += black_box(f.payload).len(),
-                                other => panic!("unexpected {other:?}"),
-                            })
-                            .expect("valid stream");
-                    }
+                    unstick_decode_all(&mut decoder, &chunks, |f| bytes += black_box(f).len());
                     assert_eq!(bytes, payload * count);
                 })
             });
