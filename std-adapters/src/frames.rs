@@ -23,13 +23,30 @@ pub fn decode_io_error(e: DecodeError) -> io::Error {
     io::Error::new(kind, e)
 }
 
-/// Where a part (head or payload) of the frame found by the last decode call lies.
+/// Where a part (head or payload) of the frame found by the last decode call lies, by offset,
+/// so the decoder's borrow ends before the part is sliced.
 #[derive(Clone, Copy)]
-enum Found {
-    /// `buf[start..start + len]`: inside the read buffer, zero-copy.
-    InRead { start: usize, len: usize },
-    /// `decoder.buffer()[start..start + len]`: the part straddled reads.
-    InDecoder { start: usize, len: usize },
+struct Found {
+    /// In the read buffer (zero-copy), or in the decoder's buffer (the part straddled reads).
+    in_read: bool,
+    start: usize,
+    len: usize,
+}
+
+/// Where the frame the last decode call completed lies, by offset, so the decoder's borrow ends
+/// before the frame is sliced.
+#[derive(Clone, Copy)]
+enum Located {
+    /// `read[start..end]`, the head first and the payload from `payload_at`: the whole frame
+    /// lay in one read (zero-copy).
+    InRead {
+        start: usize,
+        head_len: usize,
+        payload_at: usize,
+        end: usize,
+    },
+    /// Head and payload, each in either buffer: the frame straddled reads.
+    Parts(Found, Found),
 }
 
 /// A part of a frame by address, so the decoder's borrow ends before its buffer is looked at.
@@ -40,6 +57,7 @@ struct Part {
 }
 
 impl Part {
+    #[inline(always)]
     fn of(bytes: &[u8]) -> Self {
         Self {
             addr: bytes.as_ptr() as usize,
@@ -49,31 +67,51 @@ impl Part {
 }
 
 impl Found {
+    const EMPTY: Self = Self {
+        in_read: true,
+        start: 0,
+        len: 0,
+    };
+
     /// Where `part`, a slice of either the read buffer's `window` (which starts at `start`) or
-    /// `decoder_buf`, lies.
-    fn locate(part: Part, window: Part, start: usize, decoder_buf: &[u8]) -> Self {
+    /// the decoder's buffer at `decoder_addr`, lies.
+    #[inline(always)]
+    fn locate(part: Part, window: Part, start: usize, decoder_addr: usize) -> Self {
         let at = part.addr.wrapping_sub(window.addr);
-        if part.len == 0 || at < window.len {
-            Found::InRead {
-                start: start + at.min(window.len),
+        if at < window.len {
+            Self {
+                in_read: true,
+                start: start + at,
                 len: part.len,
             }
+        } else if part.len == 0 {
+            Self::EMPTY
         } else {
-            let at = part.addr.wrapping_sub(decoder_buf.as_ptr() as usize);
-            Found::InDecoder {
-                start: at.min(decoder_buf.len()),
+            Self {
+                in_read: false,
+                start: part.addr.wrapping_sub(decoder_addr),
                 len: part.len,
             }
         }
     }
 
+    #[inline(always)]
     fn slice<'a>(self, read: &'a [u8], decoder_buf: &'a [u8]) -> &'a [u8] {
-        let (buf, start, len) = match self {
-            Found::InRead { start, len } => (read, start, len),
-            Found::InDecoder { start, len } => (decoder_buf, start, len),
-        };
-        buf.get(start..start.saturating_add(len)).unwrap_or(&[])
+        let buf = if self.in_read { read } else { decoder_buf };
+        buf.get(self.start..)
+            .and_then(|rest| rest.get(..self.len))
+            .unwrap_or(&[])
     }
+}
+
+/// What [`FrameReader`]'s refill found.
+enum Refill {
+    /// Nothing whole yet: decode the window (which may be empty after a direct read).
+    Window,
+    /// A frame read straight into the decoder's buffer: its head and payload there.
+    Frame(Found, Found),
+    /// A clean end of stream.
+    End,
 }
 
 /// What one read straight into the decoder completed.
@@ -192,68 +230,133 @@ impl<R: Read> FrameReader<R> {
     ///
     /// Framing errors are final: after one (`InvalidData`, or `UnexpectedEof` inside a frame)
     /// every call returns the same error without reading the wrapped reader again.
+    #[inline]
     pub fn read_frame(&mut self) -> io::Result<Option<Frame<'_>>> {
-        if let Some(e) = self.unusable {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, e));
+        if self.unusable.is_some() || self.decoder.is_failed() {
+            return Err(self.refusal());
         }
-        if let Err(e) = self.decoder.finish()
-            && self.decoder.is_failed()
-        {
-            return Err(decode_io_error(e));
-        }
-        let found = loop {
-            let w = &mut self.window;
-            // A rest of a frame larger than the read buffer is read straight into the
-            // decoder's buffer, like `BufReader` does: one copy instead of two.
-            if w.is_empty() && self.decoder.missing() >= w.buf.len() as u64 {
-                match read_into_spare(&mut w.inner, &mut self.decoder)? {
-                    Committed::Frame(len) => {
-                        let h = self.decoder.format().head_len();
-                        break (
-                            Found::InDecoder { start: 0, len: h },
-                            Found::InDecoder { start: h, len },
-                        );
-                    }
-                    Committed::Skipped => self.skipped += 1,
-                    Committed::More => {}
+        let located = loop {
+            if self.window.is_empty() {
+                match self.refill()? {
+                    Refill::Window => {}
+                    Refill::Frame(head, payload) => break Located::Parts(head, payload),
+                    Refill::End => return Ok(None),
                 }
-                continue;
             }
-            if w.is_empty() && w.fill()? == 0 {
-                return match self.decoder.end_stream() {
-                    Ok(()) => Ok(None),
-                    Err(e) => Err(decode_io_error(e)),
-                };
-            }
-            let window = &w.buf[w.start..w.end];
-            let step = self.decoder.decode(window).map_err(decode_io_error)?;
-            let consumed = step.consumed;
-            let parts = match step.event {
-                Some(Event::Frame(frame)) => Some((Part::of(frame.head), Part::of(frame.payload))),
-                Some(Event::Skipped { .. }) => {
-                    self.skipped += 1;
-                    None
-                }
-                _ => None,
-            };
-            let window = Part::of(&w.buf[w.start..w.end]);
-            let decoder_buf = self.decoder.buffer().as_slice();
-            let found = parts.map(|(head, payload)| {
-                (
-                    Found::locate(head, window, w.start, decoder_buf),
-                    Found::locate(payload, window, w.start, decoder_buf),
-                )
-            });
-            w.start += consumed;
-            if let Some(found) = found {
-                break found;
+            if let Some(located) = self.decode_window()? {
+                break located;
             }
         };
-        let (read, decoder_buf) = (&self.window.buf[..], self.decoder.buffer().as_slice());
-        Ok(Some(Frame {
-            head: found.0.slice(read, decoder_buf),
-            payload: found.1.slice(read, decoder_buf),
+        let read = &self.window.buf[..];
+        Ok(Some(match located {
+            Located::InRead {
+                start,
+                head_len,
+                payload_at,
+                end,
+            } => {
+                let frame = read.get(start..end).unwrap_or(&[]);
+                Frame {
+                    head: frame.get(..head_len).unwrap_or(&[]),
+                    payload: frame.get(payload_at..).unwrap_or(&[]),
+                }
+            }
+            Located::Parts(head, payload) => {
+                let decoder_buf = self.decoder.buffer().as_slice();
+                Frame {
+                    head: head.slice(read, decoder_buf),
+                    payload: payload.slice(read, decoder_buf),
+                }
+            }
         }))
+    }
+
+    /// Decodes the window once: where the frame it completed lies, if it completed one.
+    #[inline(always)]
+    fn decode_window(&mut self) -> io::Result<Option<Located>> {
+        let w = &mut self.window;
+        let start = w.start;
+        let window = w.buf.get(start..w.end).unwrap_or(&[]);
+        let step = self.decoder.decode(window).map_err(decode_io_error)?;
+        let consumed = step.consumed;
+        let parts = match step.event {
+            Some(Event::Frame(frame)) => {
+                let at = (frame.payload.as_ptr() as usize).wrapping_sub(window.as_ptr() as usize);
+                // The common case: the whole frame lay in the window (head at its start, payload
+                // ending where decoding stopped), so it is handed out zero-copy.
+                if consumed.checked_sub(frame.payload.len()) == Some(at)
+                    && (frame.head.is_empty() || frame.head.as_ptr() == window.as_ptr())
+                {
+                    w.start += consumed;
+                    return Ok(Some(Located::InRead {
+                        start,
+                        head_len: frame.head.len(),
+                        payload_at: at,
+                        end: start + consumed,
+                    }));
+                }
+                Some((Part::of(frame.head), Part::of(frame.payload)))
+            }
+            Some(Event::Skipped { .. }) => {
+                self.skipped += 1;
+                None
+            }
+            _ => None,
+        };
+        // A frame completed in the decoder's buffer: its parts may lie in either buffer.
+        let window = Part::of(w.buf.get(start..w.end).unwrap_or(&[]));
+        let decoder_addr = self.decoder.buffer().as_ptr() as usize;
+        w.start += consumed;
+        Ok(parts.map(|(head, payload)| {
+            Located::Parts(
+                Found::locate(head, window, start, decoder_addr),
+                Found::locate(payload, window, start, decoder_addr),
+            )
+        }))
+    }
+
+    /// With the window used up: reads the rest of a frame larger than the read buffer straight
+    /// into the decoder's buffer (one copy, as `BufReader` does), or refills the window.
+    #[inline(never)]
+    fn refill(&mut self) -> io::Result<Refill> {
+        let w = &mut self.window;
+        if self.decoder.missing() >= w.buf.len() as u64 {
+            return Ok(match read_into_spare(&mut w.inner, &mut self.decoder)? {
+                Committed::Frame(len) => {
+                    let h = self.decoder.format().head_len();
+                    let in_decoder = |start, len| Found {
+                        in_read: false,
+                        start,
+                        len,
+                    };
+                    Refill::Frame(in_decoder(0, h), in_decoder(h, len))
+                }
+                Committed::Skipped => {
+                    self.skipped += 1;
+                    Refill::Window
+                }
+                Committed::More => Refill::Window,
+            });
+        }
+        if w.fill()? == 0 {
+            return match self.decoder.end_stream() {
+                Ok(()) => Ok(Refill::End),
+                Err(e) => Err(decode_io_error(e)),
+            };
+        }
+        Ok(Refill::Window)
+    }
+
+    /// Why no frame can be read: the unusable format, or the framing error the decoder failed
+    /// with.
+    #[cold]
+    fn refusal(&self) -> io::Error {
+        match (self.unusable, self.decoder.finish()) {
+            (Some(e), _) => io::Error::new(io::ErrorKind::InvalidInput, e),
+            (None, Err(e)) => decode_io_error(e),
+            // Asked only of a failed decoder, which always reports its error.
+            (None, Ok(())) => io::ErrorKind::InvalidData.into(),
+        }
     }
 
     /// Frames skipped as over the limit (with [`unstick::Oversize::Skip`]).
@@ -313,6 +416,9 @@ pub struct FrameWriter<W: Write> {
     capacity: usize,
 }
 
+/// Frames up to this size are copied together and written with one `write`.
+const SMALL_FRAME: usize = 128;
+
 /// How far one attempt to write a run of frames got.
 enum Sent {
     /// All of them.
@@ -358,21 +464,43 @@ impl<W: Write> FrameWriter<W> {
     /// `WouldBlock` when bytes accepted earlier, or this frame's first byte, cannot be written
     /// yet; `InvalidInput` for a payload the format refuses (over its limit, a format with a
     /// head: [`write_frame_with_head`](Self::write_frame_with_head)); nothing is written then.
+    #[inline]
     pub fn write_frame(&mut self, payload: &[u8]) -> io::Result<()> {
         self.write_frame_with_head(&[], payload)
     }
 
     /// Sends (or gathers) one frame with its head; as [`write_frame`](Self::write_frame).
+    #[inline]
     pub fn write_frame_with_head(&mut self, head: &[u8], payload: &[u8]) -> io::Result<()> {
-        let prefix = self
-            .encoder
-            .prefix_with_head(head, payload.len())
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        // Borrowed where it was made, not moved out: a move copies the prefix with wide loads
+        // of narrower stores (a store-forwarding stall per frame on x86).
+        let made = self.encoder.prefix_with_head(head, payload.len());
+        let prefix = match &made {
+            Ok(prefix) => prefix,
+            Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidInput, *e)),
+        };
         // The common case of a coalescing writer, kept short.
-        if self.gather(&prefix, payload) {
+        if self.gather(prefix, payload) {
             return Ok(());
         }
-        match self.send_encoded(&[prefix], &[payload]) {
+        self.send_one(prefix, payload)
+    }
+
+    /// One frame that was not gathered.
+    #[inline(never)]
+    fn send_one(&mut self, prefix: &Prefix, payload: &[u8]) -> io::Result<()> {
+        // A small frame with nothing kept: copied together and written with a plain `write`
+        // (a `BufWriter` takes that without walking a vectored write).
+        let n = prefix.len() + payload.len();
+        if self.buf.is_empty() && n <= SMALL_FRAME {
+            let mut joined = [0u8; SMALL_FRAME];
+            if let Some((front, back)) = joined.get_mut(..n).map(|f| f.split_at_mut(prefix.len())) {
+                front.copy_from_slice(prefix);
+                back.copy_from_slice(payload);
+            }
+            return self.send_joined(joined.get(..n).unwrap_or(&[]));
+        }
+        match self.send_encoded(&[*prefix], &[payload]) {
             Sent::All | Sent::Part { frames: 1.., .. } => Ok(()),
             Sent::Part { error, .. } => Err(error),
         }
@@ -432,17 +560,56 @@ impl<W: Write> FrameWriter<W> {
     }
 
     /// Appends a frame to the coalescing buffer if it fits there.
-    #[inline]
+    #[inline(always)]
     fn gather(&mut self, header: &Prefix, payload: &[u8]) -> bool {
         let fits = self.buf.len() + header.len() + payload.len() <= self.capacity;
         if fits {
-            self.buf.extend_from_slice(header);
+            // One capacity check for both parts (the buffer was made with `capacity`).
+            self.buf.reserve(header.len() + payload.len());
+            // Fixed-size copies for the usual field widths: a store each, not a memcpy call.
+            let bytes = header.as_bytes();
+            match (
+                bytes.len(),
+                bytes.first_chunk::<4>(),
+                bytes.first_chunk::<2>(),
+            ) {
+                (4, Some(four), _) => self.buf.extend_from_slice(four),
+                (2, _, Some(two)) => self.buf.extend_from_slice(two),
+                _ => self.buf.extend_from_slice(bytes),
+            }
             self.buf.extend_from_slice(payload);
         }
         fits
     }
 
+    /// Writes one whole frame's bytes. As for every frame: once its first byte is written it
+    /// is accepted, and a rest the writer did not take is kept.
+    #[inline(never)]
+    fn send_joined(&mut self, frame: &[u8]) -> io::Result<()> {
+        let mut written = 0;
+        let inner = Self::writer_in(&mut self.inner);
+        let error = loop {
+            let Some(rest) = frame.get(written..).filter(|rest| !rest.is_empty()) else {
+                return Ok(());
+            };
+            match inner.write(rest) {
+                Ok(0) => break io::Error::from(io::ErrorKind::WriteZero),
+                // A writer claiming more than it was given is clamped, not trusted.
+                Ok(n) => written += n.min(rest.len()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break e,
+            }
+        };
+        if written == 0 {
+            return Err(error);
+        }
+        self.buf
+            .extend_from_slice(frame.get(written..).unwrap_or(&[]));
+        Ok(())
+    }
+
     /// Gathers frames while they fit the capacity and writes the rest.
+    #[inline(never)]
     fn send_encoded(&mut self, headers: &[Prefix], payloads: &[&[u8]]) -> Sent {
         let mut i = 0;
         while let (Some(header), Some(payload)) = (headers.get(i), payloads.get(i)) {
