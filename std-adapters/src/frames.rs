@@ -230,7 +230,8 @@ impl<R: Read> FrameReader<R> {
     ///
     /// Framing errors are final: after one (`InvalidData`, or `UnexpectedEof` inside a frame)
     /// every call returns the same error without reading the wrapped reader again.
-    #[inline]
+    // Inlined into the caller's loop: most of a small frame's cost is the call otherwise.
+    #[inline(always)]
     pub fn read_frame(&mut self) -> io::Result<Option<Frame<'_>>> {
         if self.unusable.is_some() || self.decoder.is_failed() {
             return Err(self.refusal());
@@ -418,6 +419,8 @@ pub struct FrameWriter<W: Write> {
 
 /// Frames up to this size are copied together and written with one `write`.
 const SMALL_FRAME: usize = 128;
+/// Payloads from this size on are written after their prefix, not with it.
+const SEPARATE_PREFIX: usize = 512 << 10;
 
 /// How far one attempt to write a run of frames got.
 enum Sent {
@@ -470,7 +473,7 @@ impl<W: Write> FrameWriter<W> {
     }
 
     /// Sends (or gathers) one frame with its head; as [`write_frame`](Self::write_frame).
-    #[inline]
+    #[inline(always)]
     pub fn write_frame_with_head(&mut self, head: &[u8], payload: &[u8]) -> io::Result<()> {
         // Borrowed where it was made, not moved out: a move copies the prefix with wide loads
         // of narrower stores (a store-forwarding stall per frame on x86).
@@ -498,7 +501,13 @@ impl<W: Write> FrameWriter<W> {
                 front.copy_from_slice(prefix);
                 back.copy_from_slice(payload);
             }
-            return self.send_joined(joined.get(..n).unwrap_or(&[]));
+            return self.send_runs(&[joined.get(..n).unwrap_or(&[])]);
+        }
+        // A payload far larger than a socket buffer: the prefix goes out alone, so the reader
+        // can take it in a small read and the payload straight into place. (One vectored write
+        // measured 20-40% slower end to end over loopback at 1 MiB; at 64 KiB it is faster.)
+        if self.buf.is_empty() && payload.len() >= SEPARATE_PREFIX {
+            return self.send_runs(&[prefix, payload]);
         }
         match self.send_encoded(&[*prefix], &[payload]) {
             Sent::All | Sent::Part { frames: 1.., .. } => Ok(()),
@@ -582,29 +591,41 @@ impl<W: Write> FrameWriter<W> {
         fits
     }
 
-    /// Writes one whole frame's bytes. As for every frame: once its first byte is written it
-    /// is accepted, and a rest the writer did not take is kept.
+    /// Writes one frame's bytes, given as runs, with plain writes. As for every frame: once
+    /// its first byte is written it is accepted, and a rest the writer did not take is kept.
     #[inline(never)]
-    fn send_joined(&mut self, frame: &[u8]) -> io::Result<()> {
-        let mut written = 0;
+    fn send_runs(&mut self, runs: &[&[u8]]) -> io::Result<()> {
         let inner = Self::writer_in(&mut self.inner);
-        let error = loop {
-            let Some(rest) = frame.get(written..).filter(|rest| !rest.is_empty()) else {
-                return Ok(());
+        let mut accepted = false;
+        for (i, run) in runs.iter().enumerate() {
+            let mut written = 0;
+            let error = loop {
+                let Some(rest) = run.get(written..).filter(|rest| !rest.is_empty()) else {
+                    break None;
+                };
+                match inner.write(rest) {
+                    Ok(0) => break Some(io::Error::from(io::ErrorKind::WriteZero)),
+                    // A writer claiming more than it was given is clamped, not trusted.
+                    Ok(n) => {
+                        written += n.min(rest.len());
+                        accepted = true;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => break Some(e),
+                }
             };
-            match inner.write(rest) {
-                Ok(0) => break io::Error::from(io::ErrorKind::WriteZero),
-                // A writer claiming more than it was given is clamped, not trusted.
-                Ok(n) => written += n.min(rest.len()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => break e,
+            if let Some(error) = error {
+                if !accepted {
+                    return Err(error);
+                }
+                self.buf
+                    .extend_from_slice(run.get(written..).unwrap_or(&[]));
+                for later in runs.get(i + 1..).unwrap_or(&[]) {
+                    self.buf.extend_from_slice(later);
+                }
+                return Ok(());
             }
-        };
-        if written == 0 {
-            return Err(error);
         }
-        self.buf
-            .extend_from_slice(frame.get(written..).unwrap_or(&[]));
         Ok(())
     }
 
@@ -769,6 +790,72 @@ impl<W: Write> Drop for FrameWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Takes at most `limit` bytes per call, and fails the calls numbered in `fail` (once each)
+    /// with `WouldBlock`.
+    struct Choppy {
+        wire: Vec<u8>,
+        limit: usize,
+        fail: Vec<usize>,
+        calls: usize,
+    }
+
+    impl Write for Choppy {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.calls += 1;
+            if self.fail.contains(&self.calls) {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let n = buf.len().min(self.limit);
+            self.wire.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_path_of_one_frame_survives_a_blocked_writer() {
+        // Small (copied together), medium (vectored) and huge (prefix on its own) frames, a
+        // writer that blocks at any of its first calls, taking pieces of any size: retried as
+        // the docs say, the wire is the frame exactly once.
+        let format = FrameFormat::new().with_max_frame_len(u64::MAX);
+        for len in [10, 4000, SEPARATE_PREFIX, SEPARATE_PREFIX + 3] {
+            let payload: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+            let mut expected = Vec::new();
+            crate::write_frame(&mut expected, &LengthEncoder::new(format), &payload).unwrap();
+            for limit in [1, 3, 4, 5, 4096, usize::MAX] {
+                for fail in [vec![], vec![1], vec![2], vec![3], vec![2, 3], vec![1, 3]] {
+                    let inner = Choppy {
+                        wire: Vec::new(),
+                        limit,
+                        fail,
+                        calls: 0,
+                    };
+                    let mut w = FrameWriter::new(inner, format);
+                    let mut accepted = false;
+                    for _ in 0..10 {
+                        match w.write_frame(&payload) {
+                            Ok(()) => {
+                                accepted = true;
+                                break;
+                            }
+                            Err(e) => assert_eq!(e.kind(), io::ErrorKind::WouldBlock),
+                        }
+                    }
+                    assert!(accepted);
+                    while let Err(e) = w.flush() {
+                        assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+                    }
+                    let (inner, kept) = w.into_parts();
+                    assert!(kept.is_empty());
+                    assert!(inner.wire == expected, "len {len}, limit {limit}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn buffered_batches_match_single_frames_and_refuse_whole() {
