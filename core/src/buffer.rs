@@ -188,7 +188,7 @@ impl sealed::Storage for alloc::vec::Vec<u8> {
             return;
         }
         self.truncate(at);
-        // Grows with the bytes that arrived, never with the length a header announced
+        // Grows with the bytes that arrived, never with the length a prefix announced
         // (the tokio#333 mistake).
         self.extend_from_slice(bytes);
     }

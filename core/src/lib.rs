@@ -1,7 +1,7 @@
 //! Framing for byte streams, without I/O, allocation or panics.
 //!
 //! TCP delivers a byte stream: two `send`s may arrive as one `recv` and one `send` as many
-//! (the "sticky packet" problem, 粘包). unstick puts a length header in front of every frame
+//! (the "sticky packet" problem, 粘包). unstick puts a length prefix in front of every frame
 //! and reassembles frames from chunks split anywhere:
 //!
 //! ```
@@ -64,7 +64,7 @@
 //! | your own growing buffer (tokio `BytesMut`) | [`decode_whole`](LengthDecoder::decode_whole) | always borrowed from your buffer; nothing is consumed until a frame is whole |
 //! | a transport that reads into a buffer you give it (UART, DMA, `embedded_io`) | [`spare`](LengthDecoder::spare) then [`commit`](LengthDecoder::commit) | read straight into the decoder's buffer, never copied |
 //!
-//! //! # Footprint
+//! # Footprint
 //!
 //! A `LengthDecoder<&mut [u8]>` is 72 bytes on a 64-bit target, of which 16 are the buffer
 //! reference: the decoder's own state is 56 bytes. The crate is `#![no_std]`, has no required
@@ -77,8 +77,9 @@
 //! - `defmt`: `defmt::Format` for the public types.
 //! - `embedded-io` / `embedded-io-async`: [`eio`] helpers that read frames straight into the
 //!   decoder's buffer from `embedded_io` / `embedded_io_async` transports and write frames.
-//! - `json`: JSON-described header frames ([`JsonHeaderDecoder`], [`JsonHeaderEncoder`]): a
-//!   length-prefixed UTF-8 JSON object whose `total_size` gives the length of a streamed body.
+//! - `json`: JSON-described header frames (the [`json`] module: [`json::Decoder`],
+//!   [`json::Encoder`]): a length-prefixed UTF-8 JSON object whose `total_size` gives the length
+//!   of a streamed body.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -111,7 +112,7 @@ mod error;
 mod field;
 mod format;
 #[cfg(feature = "json")]
-mod json;
+pub mod json;
 
 pub use buffer::FrameBuffer;
 pub use decoder::{Decoded, Event, Frame, LengthDecoder};
@@ -121,10 +122,4 @@ pub use field::{ByteOrder, FixedInt, LengthField, MAX_FIELD_LEN, ParseFieldError
 pub use format::{
     DEFAULT_MAX_FRAME_LEN, Format, FrameFormat, MAX_HEAD_LEN, MAX_PAYLOAD_LEN, MAX_PREFIX_LEN,
     Oversize,
-};
-#[cfg(feature = "json")]
-pub use json::{
-    DEFAULT_MAX_BODY_LEN, DEFAULT_MAX_DEPTH, DEFAULT_MAX_HEADER_LEN, EncodedHeader, HeaderProblem,
-    JsonDecoded, JsonEncodeError, JsonEvent, JsonHeader, JsonHeaderConfig, JsonHeaderDecoder,
-    JsonHeaderEncoder, JsonHeaderError, JsonSyntax, join_surrogate_escapes,
 };

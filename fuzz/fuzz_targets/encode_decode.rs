@@ -6,7 +6,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use serde::Serialize;
-use unstick::{EncodeError, JsonEncodeError, JsonHeaderConfig, JsonHeaderEncoder, LengthEncoder};
+use unstick::{EncodeError, LengthEncoder, json};
 use unstick_fuzz::{FuzzConfig, JsonFrame, run_json};
 use unstick_tests::reference::{FieldRead, field_len};
 use unstick_tests::{Item, reference_field, run_fresh};
@@ -88,10 +88,10 @@ fuzz_target!(|input: Input| {
     assert_eq!(decoded.items, sent);
     assert_eq!(decoded.end, Ok(()));
 
-    let json_config = JsonHeaderConfig::new()
+    let json_config = json::Config::new()
         .with_length(field)
         .with_max_header_len(1 << 16);
-    let json = JsonHeaderEncoder::new(json_config);
+    let json = json::Encoder::new(json_config);
     let mut out = vec![0x55u8; usize::from(input.out_len)];
     match json.encode_header(&input.header, &mut out) {
         Ok(encoded) => {
@@ -118,7 +118,7 @@ fuzz_target!(|input: Input| {
                 }]
             );
         }
-        Err(JsonEncodeError::BufferTooSmall {
+        Err(json::EncodeError::BufferTooSmall {
             required,
             available,
         }) => {
@@ -131,8 +131,8 @@ fuzz_target!(|input: Input| {
                 Ok(required)
             );
         }
-        Err(JsonEncodeError::HeaderTooLong { .. }) => {}
-        Err(JsonEncodeError::LengthOverflowsPrefix { len, max }) => {
+        Err(json::EncodeError::HeaderTooLong { .. }) => {}
+        Err(json::EncodeError::LengthOverflowsPrefix { len, max }) => {
             assert!(len > max && max == field.max_value())
         }
         Err(e) => panic!("{e:?}"),

@@ -6,7 +6,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use unstick::{FrameFormat, JsonHeaderConfig, LengthEncoder, LengthField};
+use unstick::{FrameFormat, LengthEncoder, LengthField, json};
 use unstick_fuzz::{JsonFrame, run_json, sizes};
 use unstick_tests::split;
 
@@ -71,7 +71,7 @@ fuzz_target!(|input: Input| match input {
         } else {
             LengthField::U32_BE
         };
-        let config = JsonHeaderConfig::new()
+        let config = json::Config::new()
             .with_length(field)
             .with_max_header_len(1 << 16);
         let prefix = LengthEncoder::new(
@@ -116,7 +116,7 @@ fuzz_target!(|input: Input| match input {
         max_header,
         max_body,
     } => {
-        let config = JsonHeaderConfig::new()
+        let config = json::Config::new()
             .with_length(LengthField::fixed(
                 unstick::Width::W1,
                 unstick::ByteOrder::Big,

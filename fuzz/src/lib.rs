@@ -78,7 +78,7 @@ pub fn sizes(raw: &[u16]) -> Vec<usize> {
     raw.iter().map(|&s| usize::from(s % 5000)).collect()
 }
 
-use unstick::{JsonEvent, JsonHeaderConfig, JsonHeaderDecoder, JsonHeaderError};
+use unstick::json;
 
 /// A JSON-header frame as decoded: header text, announced size, body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,18 +94,18 @@ pub struct JsonFrame {
 /// Decodes `chunks` with a fresh JSON decoder, asserting on every event: no body piece before
 /// its header, never more body bytes than `total_size`, an end only after all of them.
 pub fn run_json(
-    config: JsonHeaderConfig,
+    config: json::Config,
     cap: usize,
     chunks: &[&[u8]],
-) -> (Vec<JsonFrame>, Result<(), JsonHeaderError>) {
+) -> (Vec<JsonFrame>, Result<(), json::DecodeError>) {
     let mut buf = vec![0u8; cap];
     let mut decoder =
-        JsonHeaderDecoder::new(config, &mut buf[..]).expect("buffer holds the header limit");
+        json::Decoder::new(config, &mut buf[..]).expect("buffer holds the header limit");
     let mut frames = Vec::new();
     let mut open: Option<JsonFrame> = None;
     for chunk in chunks {
         let result = decoder.decode_all(chunk, |event| match event {
-            JsonEvent::Header(h) => {
+            json::Event::Header(h) => {
                 assert!(open.is_none(), "header inside a frame");
                 assert!(h.total_size() <= config.max_body_len());
                 open = Some(JsonFrame {
@@ -114,7 +114,7 @@ pub fn run_json(
                     body: Vec::new(),
                 });
             }
-            JsonEvent::BodyPiece(p) => {
+            json::Event::BodyPiece(p) => {
                 let frame = open.as_mut().expect("body piece before its header");
                 assert!(!p.is_empty());
                 frame.body.extend_from_slice(p);
@@ -123,7 +123,7 @@ pub fn run_json(
                     "more body than total_size"
                 );
             }
-            JsonEvent::End => {
+            json::Event::End => {
                 let frame = open.take().expect("end without a header");
                 assert_eq!(frame.body.len() as u64, frame.total_size);
                 frames.push(frame);

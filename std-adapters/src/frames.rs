@@ -570,13 +570,13 @@ impl<W: Write> FrameWriter<W> {
 
     /// Appends a frame to the coalescing buffer if it fits there.
     #[inline(always)]
-    fn gather(&mut self, header: &Prefix, payload: &[u8]) -> bool {
-        let fits = self.buf.len() + header.len() + payload.len() <= self.capacity;
+    fn gather(&mut self, prefix: &Prefix, payload: &[u8]) -> bool {
+        let fits = self.buf.len() + prefix.len() + payload.len() <= self.capacity;
         if fits {
             // One capacity check for both parts (the buffer was made with `capacity`).
-            self.buf.reserve(header.len() + payload.len());
+            self.buf.reserve(prefix.len() + payload.len());
             // Fixed-size copies for the usual field widths: a store each, not a memcpy call.
-            let bytes = header.as_bytes();
+            let bytes = prefix.as_bytes();
             match (
                 bytes.len(),
                 bytes.first_chunk::<4>(),
@@ -631,14 +631,14 @@ impl<W: Write> FrameWriter<W> {
 
     /// Gathers frames while they fit the capacity and writes the rest.
     #[inline(never)]
-    fn send_encoded(&mut self, headers: &[Prefix], payloads: &[&[u8]]) -> Sent {
+    fn send_encoded(&mut self, prefixes: &[Prefix], payloads: &[&[u8]]) -> Sent {
         let mut i = 0;
-        while let (Some(header), Some(payload)) = (headers.get(i), payloads.get(i)) {
-            if self.gather(header, payload) {
+        while let (Some(prefix), Some(payload)) = (prefixes.get(i), payloads.get(i)) {
+            if self.gather(prefix, payload) {
                 i += 1;
                 continue;
             }
-            let need = header.len() + payload.len();
+            let need = prefix.len() + payload.len();
             if !self.buf.is_empty()
                 && let Err(error) = self.write_buffered()
             {
@@ -649,7 +649,7 @@ impl<W: Write> FrameWriter<W> {
             }
             // Frames too large to gather, and whatever follows them, go out straight from the
             // caller's payloads.
-            return match self.send_direct(&headers[i..], &payloads[i..]) {
+            return match self.send_direct(&prefixes[i..], &payloads[i..]) {
                 Sent::All => Sent::All,
                 Sent::Part { frames, error } => Sent::Part {
                     frames: i + frames,
@@ -662,14 +662,14 @@ impl<W: Write> FrameWriter<W> {
 
     /// Writes frames with vectored writes. When the writer stops, the frames whose first byte
     /// it took are accepted and the unwritten rest of the last of them is kept.
-    fn send_direct(&mut self, headers: &[Prefix], payloads: &[&[u8]]) -> Sent {
+    fn send_direct(&mut self, prefixes: &[Prefix], payloads: &[&[u8]]) -> Sent {
         // One frame (every `write_frame`) needs no allocation.
         let (mut one, mut many);
-        let parts: &mut [IoSlice<'_>] = if let ([header], [payload]) = (headers, payloads) {
-            one = [IoSlice::new(header), IoSlice::new(payload)];
+        let parts: &mut [IoSlice<'_>] = if let ([prefix], [payload]) = (prefixes, payloads) {
+            one = [IoSlice::new(prefix), IoSlice::new(payload)];
             &mut one
         } else {
-            many = headers
+            many = prefixes
                 .iter()
                 .zip(payloads)
                 .flat_map(|(h, p)| [IoSlice::new(h), IoSlice::new(p)])
@@ -699,18 +699,18 @@ impl<W: Write> FrameWriter<W> {
         };
         // Frames whose first byte went out; keep the rest of the last one.
         let (mut start, mut accepted) = (0usize, 0usize);
-        for (header, payload) in headers.iter().zip(payloads) {
+        for (prefix, payload) in prefixes.iter().zip(payloads) {
             if start >= written {
                 break;
             }
             let done = written - start;
-            if let Some(rest) = header.get(done..) {
+            if let Some(rest) = prefix.get(done..) {
                 self.buf.extend_from_slice(rest);
                 self.buf.extend_from_slice(payload);
-            } else if let Some(rest) = payload.get(done - header.len()..) {
+            } else if let Some(rest) = payload.get(done - prefix.len()..) {
                 self.buf.extend_from_slice(rest);
             }
-            start += header.len() + payload.len();
+            start += prefix.len() + payload.len();
             accepted += 1;
         }
         Sent::Part {

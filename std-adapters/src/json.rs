@@ -6,9 +6,7 @@ use std::io::{self, IoSlice, Read, Write};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use unstick::{
-    FrameFormat, JsonEvent, JsonHeaderConfig, JsonHeaderDecoder, JsonHeaderError, LengthEncoder,
-};
+use unstick::{FrameFormat, LengthEncoder};
 
 use crate::window::ReadWindow;
 use crate::write::write_all_vectored;
@@ -18,11 +16,11 @@ pub const DEFAULT_BUFFER_LEN: usize = 64 * 1024;
 
 /// Converts a decoding error to `io::Error`: truncation is `UnexpectedEof`, anything else
 /// `InvalidData`; the typed error is the source.
-pub(crate) fn json_io_error(e: JsonHeaderError) -> io::Error {
+pub(crate) fn json_io_error(e: unstick::json::DecodeError) -> io::Error {
     let kind = match e {
-        JsonHeaderError::TruncatedLengthPrefix { .. }
-        | JsonHeaderError::TruncatedHeader { .. }
-        | JsonHeaderError::TruncatedBody { .. } => io::ErrorKind::UnexpectedEof,
+        unstick::json::DecodeError::TruncatedLengthPrefix { .. }
+        | unstick::json::DecodeError::TruncatedHeader { .. }
+        | unstick::json::DecodeError::TruncatedBody { .. } => io::ErrorKind::UnexpectedEof,
         _ => io::ErrorKind::InvalidData,
     };
     io::Error::new(kind, e)
@@ -32,7 +30,7 @@ pub(crate) fn json_io_error(e: JsonHeaderError) -> io::Error {
 pub(crate) fn parse_header<T: DeserializeOwned>(json: &str) -> serde_json::Result<T> {
     let json = json.as_bytes();
     let mut joined = vec![0u8; json.len()];
-    let n = unstick::join_surrogate_escapes(json, &mut joined)
+    let n = unstick::json::join_surrogate_escapes(json, &mut joined)
         .unwrap_or_else(|| unreachable!("joining never lengthens the text"));
     serde_json::from_slice(&joined[..n])
 }
@@ -41,14 +39,14 @@ pub(crate) fn parse_header<T: DeserializeOwned>(json: &str) -> serde_json::Resul
 ///
 /// ```
 /// use std::io::Read;
-/// use unstick::JsonHeaderConfig;
+/// use unstick::json::Config;
 /// use unstick_std::{JsonFrameReader, JsonFrameWriter};
 ///
 /// let mut wire = Vec::new();
-/// let mut writer = JsonFrameWriter::new(&mut wire, JsonHeaderConfig::new());
+/// let mut writer = JsonFrameWriter::new(&mut wire, unstick::json::Config::new());
 /// writer.send(&serde_json::json!({"filename": "a.txt", "total_size": 5}), &b"hello"[..])?;
 ///
-/// let mut reader = JsonFrameReader::new(&wire[..], JsonHeaderConfig::new());
+/// let mut reader = JsonFrameReader::new(&wire[..], unstick::json::Config::new());
 /// let mut frame = reader.next_frame()?.expect("one frame");
 /// assert_eq!(frame.total_size(), 5);
 /// let header: serde_json::Value = frame.header()?;
@@ -62,20 +60,20 @@ pub(crate) fn parse_header<T: DeserializeOwned>(json: &str) -> serde_json::Resul
 #[derive(Debug)]
 pub struct JsonFrameReader<R> {
     window: ReadWindow<R>,
-    decoder: JsonHeaderDecoder<Vec<u8>>,
+    decoder: unstick::json::Decoder<Vec<u8>>,
     header: String,
     total_size: u64,
 }
 
 impl<R: Read> JsonFrameReader<R> {
     /// A reader with a [`DEFAULT_BUFFER_LEN`] read buffer.
-    pub fn new(inner: R, config: JsonHeaderConfig) -> Self {
+    pub fn new(inner: R, config: unstick::json::Config) -> Self {
         Self::with_buffer_len(inner, config, DEFAULT_BUFFER_LEN)
     }
 
     /// A reader with a read buffer of `len` bytes (at least 1).
-    pub fn with_buffer_len(inner: R, config: JsonHeaderConfig, len: usize) -> Self {
-        let decoder = JsonHeaderDecoder::new(config, Vec::new())
+    pub fn with_buffer_len(inner: R, config: unstick::json::Config, len: usize) -> Self {
+        let decoder = unstick::json::Decoder::new(config, Vec::new())
             .unwrap_or_else(|_| unreachable!("a Vec holds any header limit"));
         Self {
             window: ReadWindow::new(inner, len),
@@ -89,7 +87,7 @@ impl<R: Read> JsonFrameReader<R> {
     ///
     /// Whatever the previous frame's body left unread is read and discarded first. An end of
     /// stream inside a frame is `UnexpectedEof` saying what is missing; a refused header is
-    /// `InvalidData`; both have the [`JsonHeaderError`] as source. `Interrupted` is retried;
+    /// `InvalidData`; both have the [`unstick::json::DecodeError`] as source. `Interrupted` is retried;
     /// `WouldBlock` (and any other error of the wrapped reader) is returned with all state
     /// kept, so the call can be repeated. Framing errors are final: after one, every call
     /// (and every body read) returns the same error without reading the wrapped reader again.
@@ -111,7 +109,7 @@ impl<R: Read> JsonFrameReader<R> {
                 .decode(&w.buf[w.start..w.end])
                 .map_err(json_io_error)?;
             w.start += step.consumed;
-            if let Some(JsonEvent::Header(header)) = step.event {
+            if let Some(unstick::json::Event::Header(header)) = step.event {
                 self.header.clear();
                 self.header.push_str(header.json());
                 self.total_size = header.total_size();
@@ -242,7 +240,7 @@ impl<R: Read> Read for JsonFrame<'_, R> {
                 .decode(&w.buf[w.start..w.start + limit])
                 .map_err(json_io_error)?;
             w.start += step.consumed;
-            if let Some(JsonEvent::BodyPiece(piece)) = step.event {
+            if let Some(unstick::json::Event::BodyPiece(piece)) = step.event {
                 out[..piece.len()].copy_from_slice(piece);
                 return Ok(piece.len());
             }
@@ -258,14 +256,14 @@ impl<R: Read> Read for JsonFrame<'_, R> {
 #[derive(Debug)]
 pub struct JsonFrameWriter<W> {
     inner: W,
-    config: JsonHeaderConfig,
+    config: unstick::json::Config,
     header: Vec<u8>,
     buf: Box<[u8]>,
 }
 
 impl<W: Write> JsonFrameWriter<W> {
     /// A writer with a [`DEFAULT_BUFFER_LEN`] copy buffer.
-    pub fn new(inner: W, config: JsonHeaderConfig) -> Self {
+    pub fn new(inner: W, config: unstick::json::Config) -> Self {
         Self {
             inner,
             config,
@@ -393,7 +391,7 @@ mod tests {
 
     fn two_frames() -> Vec<u8> {
         let mut wire = Vec::new();
-        let mut w = JsonFrameWriter::new(&mut wire, JsonHeaderConfig::new());
+        let mut w = JsonFrameWriter::new(&mut wire, unstick::json::Config::new());
         w.send(
             &serde_json::json!({"total_size": 11, "n": 1}),
             &b"first body!"[..],
@@ -413,7 +411,7 @@ mod tests {
         for step in [1, 2, 5, 1000] {
             let mut reader = JsonFrameReader::with_buffer_len(
                 Trickle { data: &wire, step },
-                JsonHeaderConfig::new(),
+                unstick::json::Config::new(),
                 4,
             );
             let frame = reader.next_frame().unwrap().unwrap();
@@ -436,7 +434,7 @@ mod tests {
     fn truncated_body_is_unexpected_eof_with_the_missing_count() {
         let wire = two_frames();
         let cut = &wire[..wire.len() - 2];
-        let mut reader = JsonFrameReader::new(cut, JsonHeaderConfig::new());
+        let mut reader = JsonFrameReader::new(cut, unstick::json::Config::new());
         reader.next_frame().unwrap().unwrap();
         let mut frame = reader.next_frame().unwrap().unwrap();
         let mut body = Vec::new();
@@ -451,7 +449,7 @@ mod tests {
     #[test]
     fn writer_refuses_a_header_the_peer_would_refuse_and_short_bodies() {
         let mut wire = Vec::new();
-        let mut w = JsonFrameWriter::new(&mut wire, JsonHeaderConfig::new());
+        let mut w = JsonFrameWriter::new(&mut wire, unstick::json::Config::new());
         let err = w
             .send(&serde_json::json!({"name": "x"}), &b""[..])
             .unwrap_err();

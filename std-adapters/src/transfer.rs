@@ -40,7 +40,7 @@ pub struct ReceivedFile {
 #[non_exhaustive]
 pub enum TransferError {
     /// Reading the stream or writing the file failed; a truncated or malformed frame is an
-    /// `io::Error` whose source is the [`unstick::JsonHeaderError`].
+    /// `io::Error` whose source is the [`unstick::json::DecodeError`].
     Io(io::Error),
     /// The header is not a file header (`filename`, `total_size`, `hash`).
     BadHeader(serde_json::Error),

@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use unstick::{JsonEvent, JsonHeaderConfig, JsonHeaderDecoder};
+use unstick::json;
 
 const HEADER: &str = r#"{"filename": "a.txt", "total_size": 12345, "hash": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}"#;
 
@@ -23,7 +23,7 @@ fn frame(body_len: usize) -> Vec<u8> {
 }
 
 fn headers(c: &mut Criterion) {
-    let config = JsonHeaderConfig::new();
+    let config = json::Config::new();
     let mut group = c.benchmark_group("json-header");
     group.throughput(Throughput::Elements(1));
     group.bench_function("unstick inspect", |b| {
@@ -31,13 +31,13 @@ fn headers(c: &mut Criterion) {
     });
     let one = frame(0);
     let mut buf = [0u8; 4096];
-    let mut decoder = JsonHeaderDecoder::new(config, &mut buf[..]).unwrap();
+    let mut decoder = json::Decoder::new(config, &mut buf[..]).unwrap();
     group.bench_function("unstick decode frame", |b| {
         b.iter(|| {
             let mut total = 0;
             decoder
                 .decode_all(black_box(&one), |e| {
-                    if let JsonEvent::Header(h) = e {
+                    if let json::Event::Header(h) = e {
                         total = h.total_size();
                     }
                 })
@@ -55,7 +55,7 @@ fn headers(c: &mut Criterion) {
 }
 
 fn bodies(c: &mut Criterion) {
-    let config = JsonHeaderConfig::new().with_max_body_len(u64::MAX);
+    let config = json::Config::new().with_max_body_len(u64::MAX);
     for body_len in [1 << 10, 64 << 10, 1 << 20, 64 << 20] {
         let count = ((64 << 20) / body_len).clamp(1, 4096);
         let stream: Vec<u8> = (0..count).flat_map(|_| frame(body_len)).collect();
@@ -63,7 +63,7 @@ fn bodies(c: &mut Criterion) {
         let mut group = c.benchmark_group("json-body");
         group.throughput(Throughput::Bytes((body_len * count) as u64));
         let mut buf = [0u8; 4096];
-        let mut decoder = JsonHeaderDecoder::new(config, &mut buf[..]).unwrap();
+        let mut decoder = json::Decoder::new(config, &mut buf[..]).unwrap();
         group.bench_function(BenchmarkId::from_parameter(body_len), |b| {
             b.iter(|| {
                 decoder.reset();
@@ -71,9 +71,9 @@ fn bodies(c: &mut Criterion) {
                 for chunk in &chunks {
                     decoder
                         .decode_all(chunk, |e| match e {
-                            JsonEvent::BodyPiece(p) => bytes += black_box(p).len(),
-                            JsonEvent::End => ends += 1,
-                            JsonEvent::Header(_) => {}
+                            json::Event::BodyPiece(p) => bytes += black_box(p).len(),
+                            json::Event::End => ends += 1,
+                            json::Event::Header(_) => {}
                         })
                         .unwrap();
                 }

@@ -16,9 +16,7 @@ use std::rc::Rc;
 
 use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
-use unstick::{
-    ByteOrder, FrameFormat, JsonHeaderConfig, LengthEncoder, LengthField, Oversize, Width,
-};
+use unstick::{ByteOrder, FrameFormat, LengthEncoder, LengthField, Oversize, Width, json};
 use unstick_std::{FrameReader, FrameWriter, JsonFrameReader, JsonFrameWriter, LengthCodec};
 
 use crate::{Item, Outcome, reference};
@@ -495,7 +493,7 @@ fn length_frames(d: &mut Draw<'_>) {
 /// `JsonFrameWriter` (blocking by its docs: it stops at the first error and the frame on the
 /// wire is then incomplete), then `JsonFrameReader` over the wire with reads of every size.
 fn json_frames(d: &mut Draw<'_>) {
-    let config = JsonHeaderConfig::new().with_length(LengthField::I32_LE);
+    let config = json::Config::new().with_length(LengthField::I32_LE);
     let shared_wire = Rc::new(RefCell::new(Vec::new()));
     let transport = ScriptedWriter {
         script: Script::draw(d, false),

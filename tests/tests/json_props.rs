@@ -2,10 +2,7 @@
 
 use proptest::prelude::*;
 use serde::Serialize;
-use unstick::{
-    FrameFormat, HeaderProblem, JsonEncodeError, JsonEvent, JsonHeaderConfig, JsonHeaderDecoder,
-    JsonHeaderEncoder, JsonHeaderError, JsonSyntax, LengthEncoder, LengthField,
-};
+use unstick::{FrameFormat, LengthEncoder, LengthField, json};
 use unstick_tests::split;
 
 /// What a JSON decoder made of a stream.
@@ -19,15 +16,15 @@ struct Frame {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct JsonOutcome {
     frames: Vec<Frame>,
-    end: Result<(), JsonHeaderError>,
+    end: Result<(), json::DecodeError>,
 }
 
 /// Feeds `chunks` through `decode` calls, checking on every call: consumed within the input,
 /// no event means all consumed, pieces only between header and end, never empty, never more
 /// than `total_size` in all.
-fn run_json(config: JsonHeaderConfig, capacity: usize, chunks: &[&[u8]]) -> JsonOutcome {
+fn run_json(config: json::Config, capacity: usize, chunks: &[&[u8]]) -> JsonOutcome {
     let mut buf = vec![0u8; capacity];
-    let mut decoder = JsonHeaderDecoder::new(config, &mut buf[..]).unwrap();
+    let mut decoder = json::Decoder::new(config, &mut buf[..]).unwrap();
     let mut frames = Vec::new();
     let mut open: Option<Frame> = None;
     for chunk in chunks {
@@ -50,7 +47,7 @@ fn run_json(config: JsonHeaderConfig, capacity: usize, chunks: &[&[u8]]) -> Json
                     assert!(input.is_empty());
                     break;
                 }
-                Some(JsonEvent::Header(h)) => {
+                Some(json::Event::Header(h)) => {
                     assert!(open.is_none(), "header inside a frame");
                     open = Some(Frame {
                         json: h.json().to_owned(),
@@ -58,7 +55,7 @@ fn run_json(config: JsonHeaderConfig, capacity: usize, chunks: &[&[u8]]) -> Json
                         body: Vec::new(),
                     });
                 }
-                Some(JsonEvent::BodyPiece(piece)) => {
+                Some(json::Event::BodyPiece(piece)) => {
                     let frame = open.as_mut().expect("body piece before its header");
                     assert!(!piece.is_empty());
                     frame.body.extend_from_slice(piece);
@@ -71,7 +68,7 @@ fn run_json(config: JsonHeaderConfig, capacity: usize, chunks: &[&[u8]]) -> Json
                         frame.total_size - frame.body.len() as u64
                     );
                 }
-                Some(JsonEvent::End) => {
+                Some(json::Event::End) => {
                     let frame = open.take().expect("end without header");
                     assert_eq!(frame.body.len() as u64, frame.total_size);
                     frames.push(frame);
@@ -86,22 +83,22 @@ fn run_json(config: JsonHeaderConfig, capacity: usize, chunks: &[&[u8]]) -> Json
 }
 
 /// The same through `decode_all`.
-fn run_json_all(config: JsonHeaderConfig, capacity: usize, chunks: &[&[u8]]) -> JsonOutcome {
+fn run_json_all(config: json::Config, capacity: usize, chunks: &[&[u8]]) -> JsonOutcome {
     let mut buf = vec![0u8; capacity];
-    let mut decoder = JsonHeaderDecoder::new(config, &mut buf[..]).unwrap();
+    let mut decoder = json::Decoder::new(config, &mut buf[..]).unwrap();
     let mut frames = Vec::new();
     let mut open: Option<Frame> = None;
     for chunk in chunks {
         let result = decoder.decode_all(chunk, |event| match event {
-            JsonEvent::Header(h) => {
+            json::Event::Header(h) => {
                 open = Some(Frame {
                     json: h.json().to_owned(),
                     total_size: h.total_size(),
                     body: Vec::new(),
                 })
             }
-            JsonEvent::BodyPiece(p) => open.as_mut().unwrap().body.extend_from_slice(p),
-            JsonEvent::End => frames.push(open.take().unwrap()),
+            json::Event::BodyPiece(p) => open.as_mut().unwrap().body.extend_from_slice(p),
+            json::Event::End => frames.push(open.take().unwrap()),
         });
         if let Err(e) = result {
             return JsonOutcome {
@@ -240,7 +237,7 @@ proptest! {
         little_endian in any::<bool>(),
     ) {
         let field = if little_endian { LengthField::I32_LE } else { LengthField::U32_BE };
-        let config = JsonHeaderConfig::new().with_length(field).with_max_header_len(8192);
+        let config = json::Config::new().with_length(field).with_max_header_len(8192);
         let mut stream = Vec::new();
         for (json, body) in &frames {
             stream.extend_from_slice(&wire(field, json, body));
@@ -263,7 +260,7 @@ proptest! {
         bytes in prop::collection::vec(any::<u8>(), 0..600),
         sizes in prop::collection::vec(0usize..40, 0..12),
     ) {
-        let config = JsonHeaderConfig::new().with_length(LengthField::fixed(unstick::Width::W1, unstick::ByteOrder::Big, false)).with_max_header_len(64).with_max_body_len(300);
+        let config = json::Config::new().with_length(LengthField::fixed(unstick::Width::W1, unstick::ByteOrder::Big, false)).with_max_header_len(64).with_max_body_len(300);
         let whole = run_json(config, 64, &[&bytes]);
         prop_assert_eq!(&run_json(config, 64, &split(&bytes, &sizes)), &whole);
         let bytewise: Vec<&[u8]> = bytes.chunks(1).collect();
@@ -274,7 +271,7 @@ proptest! {
     /// kind of escape, floats, integers, options, nested sequences and enums.
     #[test]
     fn encoded_len_matches_serde_json_core(value in any_header_value()) {
-        let encoder = JsonHeaderEncoder::new(JsonHeaderConfig::new().with_max_header_len(1 << 20));
+        let encoder = json::Encoder::new(json::Config::new().with_max_header_len(1 << 20));
         let mut out = vec![0u8; 1 << 16];
         let written = serde_json_core::to_slice(&value, &mut out).unwrap();
         prop_assert_eq!(encoder.encoded_len(&value), Ok(4 + written));
@@ -344,21 +341,21 @@ fn any_header_value() -> impl Strategy<Value = AnyHeader> {
         )
 }
 
-const CONFIG: JsonHeaderConfig = JsonHeaderConfig::new()
+const CONFIG: json::Config = json::Config::new()
     .with_max_header_len(128)
     .with_max_body_len(1000);
 
 /// Decodes `stream` in one chunk and in 1-byte chunks (they must agree) and returns the end.
-fn end_of(stream: &[u8]) -> Result<(), JsonHeaderError> {
+fn end_of(stream: &[u8]) -> Result<(), json::DecodeError> {
     let whole = run_json(CONFIG, 128, &[stream]);
     let bytewise: Vec<&[u8]> = stream.chunks(1).collect();
     assert_eq!(run_json(CONFIG, 128, &bytewise), whole);
     whole.end
 }
 
-fn invalid(stream: &[u8]) -> HeaderProblem {
+fn invalid(stream: &[u8]) -> json::HeaderProblem {
     match end_of(stream) {
-        Err(JsonHeaderError::InvalidHeader {
+        Err(json::DecodeError::InvalidHeader {
             frame: 0,
             offset: 0,
             problem,
@@ -378,17 +375,17 @@ fn every_decode_error() {
     too_long.extend_from_slice(&[b' '; 129]);
     assert_eq!(
         end_of(&too_long),
-        Err(JsonHeaderError::HeaderTooLong {
+        Err(json::DecodeError::HeaderTooLong {
             frame: 0,
             offset: 0,
             len: 129,
             max: 128
         })
     );
-    let negative = JsonHeaderConfig::new().with_length(LengthField::I32_LE);
+    let negative = json::Config::new().with_length(LengthField::I32_LE);
     assert_eq!(
         run_json(negative, 4096, &[&(-2i32).to_le_bytes()]).end,
-        Err(JsonHeaderError::NegativeHeaderLength {
+        Err(json::DecodeError::NegativeHeaderLength {
             frame: 0,
             offset: 0,
             value: -2
@@ -398,19 +395,22 @@ fn every_decode_error() {
     // The header itself.
     let mut not_utf8 = prefix(LengthField::U32_BE, 6);
     not_utf8.extend_from_slice(b"{\"\xff\":1}");
-    assert_eq!(invalid(&not_utf8), HeaderProblem::NotUtf8 { at: 2 });
+    assert_eq!(invalid(&not_utf8), json::HeaderProblem::NotUtf8 { at: 2 });
     assert_eq!(
         invalid(&one(r#"{"total_size": 1,}"#)),
-        HeaderProblem::Malformed {
+        json::HeaderProblem::Malformed {
             at: 17,
-            syntax: JsonSyntax::TrailingComma
+            syntax: json::Syntax::TrailingComma
         }
     );
     assert_eq!(
         invalid(&one(r#"[{"total_size": 1}]"#)),
-        HeaderProblem::NotObject
+        json::HeaderProblem::NotObject
     );
-    assert_eq!(invalid(&one(r#""total_size""#)), HeaderProblem::NotObject);
+    assert_eq!(
+        invalid(&one(r#""total_size""#)),
+        json::HeaderProblem::NotObject
+    );
     let deep = format!(
         "{{\"a\":{}0{}, \"total_size\": 0}}",
         "[".repeat(16),
@@ -418,7 +418,7 @@ fn every_decode_error() {
     );
     assert_eq!(
         invalid(&one(&deep)),
-        HeaderProblem::TooDeep {
+        json::HeaderProblem::TooDeep {
             at: 20,
             max_depth: 16
         }
@@ -426,38 +426,38 @@ fn every_decode_error() {
     let field = "total_size";
     assert_eq!(
         invalid(&one(r#"{"filename": "a.txt"}"#)),
-        HeaderProblem::SizeMissing { field }
+        json::HeaderProblem::SizeMissing { field }
     );
     assert_eq!(
         invalid(&one(r#"{"total_size": 1, "total_size": 1}"#)),
-        HeaderProblem::SizeDuplicate { field }
+        json::HeaderProblem::SizeDuplicate { field }
     );
     assert_eq!(
         invalid(&one(r#"{"total_size": -1}"#)),
-        HeaderProblem::SizeNegative { field }
+        json::HeaderProblem::SizeNegative { field }
     );
     assert_eq!(
         invalid(&one(r#"{"total_size": 1.5}"#)),
-        HeaderProblem::SizeNotInteger { field }
+        json::HeaderProblem::SizeNotInteger { field }
     );
     assert_eq!(
         invalid(&one(r#"{"total_size": "12"}"#)),
-        HeaderProblem::SizeNotInteger { field }
+        json::HeaderProblem::SizeNotInteger { field }
     );
     assert_eq!(
         invalid(&one(r#"{"total_size": 18446744073709551616}"#)),
-        HeaderProblem::SizeOverflow { field }
+        json::HeaderProblem::SizeOverflow { field }
     );
     assert_eq!(
         invalid(&one(r#"{"total_size": 18446744073709551615}"#)),
-        HeaderProblem::BodyTooLarge {
+        json::HeaderProblem::BodyTooLarge {
             total_size: u64::MAX,
             max: 1000
         }
     );
     assert_eq!(
         invalid(&one(r#"{"total_size": 1001}"#)),
-        HeaderProblem::BodyTooLarge {
+        json::HeaderProblem::BodyTooLarge {
             total_size: 1001,
             max: 1000
         }
@@ -470,7 +470,7 @@ fn every_decode_error() {
     assert_eq!(end_of(&stream), Ok(()));
     assert_eq!(
         end_of(&stream[..23 + 3]),
-        Err(JsonHeaderError::TruncatedLengthPrefix {
+        Err(json::DecodeError::TruncatedLengthPrefix {
             frame: 1,
             offset: 23,
             have: 3
@@ -478,7 +478,7 @@ fn every_decode_error() {
     );
     assert_eq!(
         end_of(&stream[..23 + 4 + 5]),
-        Err(JsonHeaderError::TruncatedHeader {
+        Err(json::DecodeError::TruncatedHeader {
             frame: 1,
             offset: 23,
             len: 18,
@@ -487,7 +487,7 @@ fn every_decode_error() {
     );
     assert_eq!(
         end_of(&stream[..stream.len() - 4]),
-        Err(JsonHeaderError::TruncatedBody {
+        Err(json::DecodeError::TruncatedBody {
             frame: 1,
             offset: 23,
             total_size: 10,
@@ -496,7 +496,7 @@ fn every_decode_error() {
     );
 
     // Messages carry the numbers.
-    let e = JsonHeaderError::TruncatedBody {
+    let e = json::DecodeError::TruncatedBody {
         frame: 1,
         offset: 23,
         total_size: 10,
@@ -506,12 +506,12 @@ fn every_decode_error() {
         e.to_string(),
         "stream ended inside the body of frame 1 (at byte 23): 4 of its 10 bytes missing"
     );
-    let e = JsonHeaderError::InvalidHeader {
+    let e = json::DecodeError::InvalidHeader {
         frame: 0,
         offset: 0,
-        problem: HeaderProblem::Malformed {
+        problem: json::HeaderProblem::Malformed {
             at: 17,
-            syntax: JsonSyntax::TrailingComma,
+            syntax: json::Syntax::TrailingComma,
         },
     };
     assert_eq!(
@@ -522,7 +522,7 @@ fn every_decode_error() {
 
 #[test]
 fn zero_length_body_and_configurable_size_field() {
-    let config = JsonHeaderConfig::new().with_size_field("len");
+    let config = json::Config::new().with_size_field("len");
     let mut stream = wire(LengthField::U32_BE, r#"{"len": 0, "total_size": 99}"#, b"");
     stream.extend_from_slice(&wire(LengthField::U32_BE, r#"{"len": 3}"#, b"abc"));
     let outcome = run_json(config, 4096, &[&stream]);
@@ -551,13 +551,10 @@ fn typed_header_helpers_and_escapes() {
     let json = r#"{"filename": "a\"b\u4f60.txt", "total_size": 0, "hash": "x"}"#;
     let stream = one(json);
     let mut buf = [0u8; 256];
-    let mut decoder = JsonHeaderDecoder::new(
-        JsonHeaderConfig::new().with_max_header_len(256),
-        &mut buf[..],
-    )
-    .unwrap();
+    let mut decoder =
+        json::Decoder::new(json::Config::new().with_max_header_len(256), &mut buf[..]).unwrap();
     let step = decoder.decode(&stream).unwrap();
-    let Some(JsonEvent::Header(h)) = step.event else {
+    let Some(json::Event::Header(h)) = step.event else {
         panic!("{step:?}")
     };
     // Borrowed: the raw JSON text, escapes as written.
@@ -584,13 +581,15 @@ fn encoder_errors() {
     struct Sized_ {
         total_size: u64,
     }
-    let encoder = JsonHeaderEncoder::new(CONFIG);
+    let encoder = json::Encoder::new(CONFIG);
     let mut out = [0u8; 256];
     assert_eq!(
         encoder.encode_header(&NoSize { filename: "a" }, &mut out),
-        Err(JsonEncodeError::InvalidHeader(HeaderProblem::SizeMissing {
-            field: "total_size"
-        }))
+        Err(json::EncodeError::InvalidHeader(
+            json::HeaderProblem::SizeMissing {
+                field: "total_size"
+            }
+        ))
     );
     // serde-json-core would panic on a char: refused instead.
     assert_eq!(
@@ -601,12 +600,12 @@ fn encoder_errors() {
             },
             &mut out
         ),
-        Err(JsonEncodeError::Unsupported)
+        Err(json::EncodeError::Unsupported)
     );
     assert_eq!(
         encoder.encode_header(&Sized_ { total_size: 1001 }, &mut out),
-        Err(JsonEncodeError::InvalidHeader(
-            HeaderProblem::BodyTooLarge {
+        Err(json::EncodeError::InvalidHeader(
+            json::HeaderProblem::BodyTooLarge {
                 total_size: 1001,
                 max: 1000
             }
@@ -617,19 +616,19 @@ fn encoder_errors() {
     };
     assert_eq!(
         encoder.encode_header(&long, &mut out),
-        Err(JsonEncodeError::HeaderTooLong { len: 215, max: 128 })
+        Err(json::EncodeError::HeaderTooLong { len: 215, max: 128 })
     );
     let mut small = [7u8; 10];
     assert_eq!(
         encoder.encode_header(&Sized_ { total_size: 1 }, &mut small),
-        Err(JsonEncodeError::BufferTooSmall {
+        Err(json::EncodeError::BufferTooSmall {
             required: 20,
             available: 10
         })
     );
     assert_eq!(small, [7u8; 10], "untouched");
-    let one_byte = JsonHeaderEncoder::new(
-        JsonHeaderConfig::new()
+    let one_byte = json::Encoder::new(
+        json::Config::new()
             .with_length(LengthField::fixed(
                 unstick::Width::W1,
                 unstick::ByteOrder::Big,
@@ -642,6 +641,6 @@ fn encoder_errors() {
     };
     assert_eq!(
         one_byte.encode_header(&big, &mut out),
-        Err(JsonEncodeError::LengthOverflowsPrefix { len: 315, max: 255 })
+        Err(json::EncodeError::LengthOverflowsPrefix { len: 315, max: 255 })
     );
 }

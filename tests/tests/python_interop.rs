@@ -4,7 +4,7 @@
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 
-use unstick::{JsonEvent, JsonHeaderConfig, JsonHeaderDecoder, JsonHeaderEncoder, LengthField};
+use unstick::{LengthField, json};
 use unstick_std::{JsonFrameReader, JsonFrameWriter};
 
 /// Runs a Python program with `stdin`, returns its stdout; fails the test on a non-zero exit.
@@ -70,23 +70,23 @@ for header_dic, body in zip(headers, bodies):
     );
     let stream = python(&program, b"");
     let bodies = bodies();
-    let config = JsonHeaderConfig::new().with_length(field);
+    let config = json::Config::new().with_length(field);
 
     // Core decoder, in chunks of every size from 1 to 7 and whole.
     for chunk in [1, 2, 3, 5, 7, stream.len()] {
         let mut buf = [0u8; 4096];
-        let mut decoder = JsonHeaderDecoder::new(config, &mut buf[..]).unwrap();
+        let mut decoder = json::Decoder::new(config, &mut buf[..]).unwrap();
         let mut headers: Vec<serde_json::Value> = Vec::new();
         let mut got: Vec<Vec<u8>> = Vec::new();
         for piece in stream.chunks(chunk) {
             decoder
                 .decode_all(piece, |event| match event {
-                    JsonEvent::Header(h) => {
+                    json::Event::Header(h) => {
                         headers.push(serde_json::from_str(h.json()).unwrap());
                         got.push(Vec::new());
                     }
-                    JsonEvent::BodyPiece(p) => got.last_mut().unwrap().extend_from_slice(p),
-                    JsonEvent::End => {}
+                    json::Event::BodyPiece(p) => got.last_mut().unwrap().extend_from_slice(p),
+                    json::Event::End => {}
                 })
                 .unwrap();
         }
@@ -124,7 +124,7 @@ fn decodes_python_network_order() {
 /// The reverse: unstick writes, the tutorial's client code reads.
 #[test]
 fn python_decodes_unstick_frames() {
-    let config = JsonHeaderConfig::new().with_length(LengthField::I32_LE);
+    let config = json::Config::new().with_length(LengthField::I32_LE);
     let mut wire = Vec::new();
 
     // Core encoder (serde-json-core), body written by the caller.
@@ -135,7 +135,7 @@ fn python_decodes_unstick_frames() {
         hash: &'a str,
     }
     let mut out = [0u8; 256];
-    let header = JsonHeaderEncoder::new(config)
+    let header = json::Encoder::new(config)
         .encode_header(
             &Upload {
                 filename: "你好 \"x\".txt",
@@ -235,9 +235,9 @@ sys.stdout.write(json.dumps(out, ensure_ascii=False))
         wire.extend_from_slice(&stream);
 
         let mut buf = [0u8; 4096];
-        let mut decoder = JsonHeaderDecoder::new(JsonHeaderConfig::new(), &mut buf[..]).unwrap();
+        let mut decoder = json::Decoder::new(json::Config::new(), &mut buf[..]).unwrap();
         let step = decoder.decode(&stream).unwrap();
-        let Some(JsonEvent::Header(header)) = step.event else {
+        let Some(json::Event::Header(header)) = step.event else {
             panic!("no header: {json}")
         };
         let mut scratch = [0u8; 1024];
@@ -253,7 +253,7 @@ sys.stdout.write(json.dumps(out, ensure_ascii=False))
         assert_eq!(only.total_size, size);
     }
     // The std reader, whose headers go through serde_json.
-    let mut reader = JsonFrameReader::new(&wire[..], JsonHeaderConfig::new());
+    let mut reader = JsonFrameReader::new(&wire[..], json::Config::new());
     for case in &cases {
         let frame = reader.next_frame().unwrap().unwrap();
         let header: serde_json::Value = frame.header().unwrap();

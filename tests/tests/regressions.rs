@@ -109,7 +109,7 @@ fn commit_without_spare_never_yields_a_short_frame() {
 #[test]
 fn a_failed_reader_repeats_its_error_without_reading() {
     use std::io::{self, Read};
-    use unstick::{JsonHeaderConfig, LengthEncoder};
+    use unstick::{LengthEncoder, json};
     use unstick_std::{FrameReader, JsonFrameReader};
 
     /// Gives `data`, then `WouldBlock` (or end of stream), counting reads after the data.
@@ -178,11 +178,8 @@ fn a_failed_reader_repeats_its_error_without_reading() {
         let header = br#"{"total_size": -1}"#;
         let mut wire = (header.len() as u32).to_be_bytes().to_vec();
         wire.extend_from_slice(header);
-        let mut r = JsonFrameReader::with_buffer_len(
-            then(&wire, false),
-            JsonHeaderConfig::new(),
-            buffer_len,
-        );
+        let mut r =
+            JsonFrameReader::with_buffer_len(then(&wire, false), json::Config::new(), buffer_len);
         let first = r.next_frame().map(|_| ()).unwrap_err();
         assert_eq!(first.kind(), io::ErrorKind::InvalidData);
         let again = r.next_frame().map(|_| ()).unwrap_err();
@@ -194,11 +191,8 @@ fn a_failed_reader_repeats_its_error_without_reading() {
         let mut wire = (header.len() as u32).to_be_bytes().to_vec();
         wire.extend_from_slice(header);
         wire.extend_from_slice(b"abc");
-        let mut r = JsonFrameReader::with_buffer_len(
-            then(&wire, true),
-            JsonHeaderConfig::new(),
-            buffer_len,
-        );
+        let mut r =
+            JsonFrameReader::with_buffer_len(then(&wire, true), json::Config::new(), buffer_len);
         let mut frame = r.next_frame().unwrap().unwrap();
         let mut body = Vec::new();
         let first = frame.read_to_end(&mut body).unwrap_err();

@@ -6,7 +6,7 @@ use std::fs;
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 
-use unstick::{JsonHeaderConfig, LengthField};
+use unstick::{LengthField, json};
 use unstick_std::transfer::{FileHeader, TransferError, receive_file, send_file, sha256_hex};
 use unstick_std::{JsonFrameReader, JsonFrameWriter};
 
@@ -37,14 +37,14 @@ fn files_arrive_over_loopback_tcp() {
     let paths: Vec<_> = files.iter().map(|(n, _)| src.path().join(n)).collect();
     let sender = std::thread::spawn(move || {
         let stream = TcpStream::connect(addr).unwrap();
-        let mut writer = JsonFrameWriter::new(stream, JsonHeaderConfig::new());
+        let mut writer = JsonFrameWriter::new(stream, json::Config::new());
         paths
             .iter()
             .map(|p| send_file(&mut writer, p).unwrap())
             .collect::<Vec<FileHeader>>()
     });
     let (conn, _) = listener.accept().unwrap();
-    let mut reader = JsonFrameReader::new(conn, JsonHeaderConfig::new());
+    let mut reader = JsonFrameReader::new(conn, json::Config::new());
     let mut received = Vec::new();
     while let Some(file) = receive_file(&mut reader, dst.path()).unwrap() {
         received.push(file);
@@ -67,13 +67,13 @@ fn files_arrive_over_loopback_tcp() {
 /// A raw file frame, with whatever header fields a test wants.
 fn frame(header: serde_json::Value, body: &[u8]) -> Vec<u8> {
     let mut wire = Vec::new();
-    let mut writer = JsonFrameWriter::new(&mut wire, JsonHeaderConfig::new());
+    let mut writer = JsonFrameWriter::new(&mut wire, json::Config::new());
     writer.send(&header, body).unwrap();
     wire
 }
 
 fn receive(wire: &[u8], dir: &Path) -> Result<Option<String>, TransferError> {
-    let mut reader = JsonFrameReader::new(wire, JsonHeaderConfig::new());
+    let mut reader = JsonFrameReader::new(wire, json::Config::new());
     receive_file(&mut reader, dir).map(|f| f.map(|f| f.header.filename))
 }
 
@@ -170,7 +170,7 @@ fn failed_transfers_leave_nothing_behind() {
 #[test]
 fn python_style_i32_le_peer_and_clean_end() {
     let dir = tempfile::tempdir().unwrap();
-    let config = JsonHeaderConfig::new().with_length(LengthField::I32_LE);
+    let config = json::Config::new().with_length(LengthField::I32_LE);
     let mut wire = Vec::new();
     let mut writer = JsonFrameWriter::new(&mut wire, config);
     writer

@@ -5,7 +5,7 @@
 use std::io::{self, Read};
 use std::os::unix::net::UnixStream;
 
-use unstick::JsonHeaderConfig;
+use unstick::json;
 use unstick_std::transfer::{FileHeader, receive_file, sha256_hex};
 use unstick_std::{JsonFrameReader, JsonFrameWriter};
 
@@ -58,7 +58,7 @@ fn two_gib_in_constant_memory() {
     assert_eq!(len, SIZE);
     let dir = tempfile::tempdir().unwrap();
     let (tx, rx) = UnixStream::pair().unwrap();
-    let config = JsonHeaderConfig::new();
+    let config = json::Config::new();
     let header = FileHeader {
         filename: "big.bin".into(),
         total_size: SIZE,

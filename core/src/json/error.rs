@@ -6,7 +6,7 @@ use core::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
-pub enum JsonSyntax {
+pub enum Syntax {
     /// The text ended inside a value.
     UnexpectedEnd,
     /// A value was expected.
@@ -31,7 +31,7 @@ pub enum JsonSyntax {
     TrailingCharacters,
 }
 
-impl fmt::Display for JsonSyntax {
+impl fmt::Display for Syntax {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::UnexpectedEnd => "unexpected end",
@@ -64,7 +64,7 @@ pub enum HeaderProblem {
         /// Byte offset in the header.
         at: usize,
         /// What is wrong there.
-        syntax: JsonSyntax,
+        syntax: Syntax,
     },
     /// The header is well-formed up to a point but is not a JSON object.
     NotObject,
@@ -141,11 +141,11 @@ impl fmt::Display for HeaderProblem {
 /// Why a stream of JSON-header frames could not be decoded.
 ///
 /// `frame` counts frames from 0; `offset` is the stream offset of that frame's length prefix.
-/// After an error the decoder stays failed until [`reset`](crate::JsonHeaderDecoder::reset).
+/// After an error the decoder stays failed until [`reset`](crate::json::Decoder::reset).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
-pub enum JsonHeaderError {
+pub enum DecodeError {
     /// The length prefix announces a header longer than the header limit.
     HeaderTooLong {
         /// Index of the frame.
@@ -216,7 +216,7 @@ pub enum JsonHeaderError {
     },
 }
 
-impl JsonHeaderError {
+impl DecodeError {
     /// Index of the frame the error is about.
     pub const fn frame(&self) -> u64 {
         match *self {
@@ -244,7 +244,7 @@ impl JsonHeaderError {
     }
 }
 
-impl fmt::Display for JsonHeaderError {
+impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Self::HeaderTooLong {
@@ -303,13 +303,13 @@ impl fmt::Display for JsonHeaderError {
     }
 }
 
-impl core::error::Error for JsonHeaderError {}
+impl core::error::Error for DecodeError {}
 
 /// Why a JSON header could not be encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
-pub enum JsonEncodeError {
+pub enum EncodeError {
     /// The header type uses something serde-json-core cannot write (`char`, a tuple variant,
     /// 128-bit integers, a custom error from the type's `Serialize`).
     Unsupported,
@@ -339,7 +339,7 @@ pub enum JsonEncodeError {
     InvalidHeader(HeaderProblem),
 }
 
-impl fmt::Display for JsonEncodeError {
+impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Self::Unsupported => {
@@ -364,4 +364,4 @@ impl fmt::Display for JsonEncodeError {
     }
 }
 
-impl core::error::Error for JsonEncodeError {}
+impl core::error::Error for EncodeError {}

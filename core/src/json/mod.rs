@@ -17,35 +17,36 @@ mod utf16;
 
 pub use utf16::join_surrogate_escapes;
 
-pub use error::{HeaderProblem, JsonEncodeError, JsonHeaderError, JsonSyntax};
+pub use error::{DecodeError, EncodeError, HeaderProblem, Syntax};
 
 use crate::buffer::FrameBuffer;
-use crate::decoder::{Event, LengthDecoder};
-use crate::error::{ConfigError, DecodeError};
+use crate::decoder::{Event as LengthEvent, LengthDecoder};
+use crate::error::{ConfigError, DecodeError as LengthError};
 use crate::field::{LengthField, MAX_FIELD_LEN};
 use crate::format::FrameFormat;
 use scan::SizeValue;
 
-/// The header limit a [`JsonHeaderConfig`] starts with: 4 KiB.
+/// The header limit a [`Config`] starts with: 4 KiB.
 pub const DEFAULT_MAX_HEADER_LEN: u64 = 4 * 1024;
-/// The body limit a [`JsonHeaderConfig`] starts with: 4 GiB.
+/// The body limit a [`Config`] starts with: 4 GiB.
 pub const DEFAULT_MAX_BODY_LEN: u64 = 4 * 1024 * 1024 * 1024;
-/// The nesting bound a [`JsonHeaderConfig`] starts with.
+/// The nesting bound a [`Config`] starts with.
 pub const DEFAULT_MAX_DEPTH: u8 = 16;
 
-/// How JSON-header frames look. Shared by [`JsonHeaderDecoder`] and [`JsonHeaderEncoder`].
+/// How JSON-header frames look. Shared by [`Decoder`] and [`Encoder`].
 ///
 /// ```
-/// use unstick::{JsonHeaderConfig, LengthField};
+/// use unstick::LengthField;
+/// use unstick::json::Config;
 /// // The tutorials' Python: struct.pack("i", len(header_bytes)).
-/// const PYTHON: JsonHeaderConfig = JsonHeaderConfig::new()
+/// const PYTHON: Config = Config::new()
 ///     .with_length(LengthField::I32_LE)
 ///     .with_max_body_len(1 << 40);
 /// assert_eq!(PYTHON.size_field(), "total_size");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct JsonHeaderConfig {
+pub struct Config {
     length: LengthField,
     max_header_len: u64,
     max_body_len: u64,
@@ -53,13 +54,13 @@ pub struct JsonHeaderConfig {
     max_depth: u8,
 }
 
-impl Default for JsonHeaderConfig {
+impl Default for Config {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl JsonHeaderConfig {
+impl Config {
     /// 4-byte big-endian prefix, [`DEFAULT_MAX_HEADER_LEN`], [`DEFAULT_MAX_BODY_LEN`],
     /// size field `total_size`, [`DEFAULT_MAX_DEPTH`].
     pub const fn new() -> Self {
@@ -163,12 +164,12 @@ impl JsonHeaderConfig {
 /// A validated JSON header: its text and the body size it announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct JsonHeader<'a> {
+pub struct Header<'a> {
     json: &'a str,
     total_size: u64,
 }
 
-impl<'a> JsonHeader<'a> {
+impl<'a> Header<'a> {
     /// The header's JSON text, exactly as received.
     pub fn json(&self) -> &'a str {
         self.json
@@ -207,14 +208,14 @@ impl<'a> JsonHeader<'a> {
     /// [`EscapedStringIsTooLong`](serde_json_core::de::Error::EscapedStringIsTooLong).
     ///
     /// ```
-    /// use unstick::JsonHeaderConfig;
+    /// use unstick::json::Config;
     /// // What json.dumps({"filename": "😀.txt", "total_size": 0}) sends:
     /// let json = br#"{"filename": "\ud83d\ude00.txt", "total_size": 0}"#;
     /// # let mut stream = (json.len() as u32).to_be_bytes().to_vec();
     /// # stream.extend_from_slice(json);
     /// # let mut buf = [0u8; 128];
-    /// # let mut decoder = unstick::JsonHeaderDecoder::new(JsonHeaderConfig::new().with_max_header_len(128), &mut buf[..])?;
-    /// # let Some(unstick::JsonEvent::Header(header)) = decoder.decode(&stream)?.event else { panic!() };
+    /// # let mut decoder = unstick::json::Decoder::new(Config::new().with_max_header_len(128), &mut buf[..])?;
+    /// # let Some(unstick::json::Event::Header(header)) = decoder.decode(&stream)?.event else { panic!() };
     /// #[derive(serde::Deserialize)]
     /// struct Upload { filename: heapless::String<64> }
     /// let mut scratch = [0u8; 128];
@@ -241,29 +242,29 @@ impl<'a> JsonHeader<'a> {
     }
 }
 
-/// Something a [`JsonHeaderDecoder`] found in the stream. Per frame, in this order: one
+/// Something a [`Decoder`] found in the stream. Per frame, in this order: one
 /// `Header`, `BodyPiece`s adding up to `total_size` bytes (none for an empty body), one `End`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[must_use]
-pub enum JsonEvent<'a> {
+pub enum Event<'a> {
     /// A frame's header, validated.
-    Header(JsonHeader<'a>),
+    Header(Header<'a>),
     /// The next piece of the body, borrowed from the input. Never empty.
     BodyPiece(&'a [u8]),
     /// The frame's body is complete.
     End,
 }
 
-/// The result of one [`JsonHeaderDecoder::decode`] call.
+/// The result of one [`Decoder::decode`] call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[must_use]
-pub struct JsonDecoded<'a> {
+pub struct Decoded<'a> {
     /// How many input bytes were used; pass the rest to the next call.
     pub consumed: usize,
     /// What was found, or `None`: all input was consumed and more is needed.
-    pub event: Option<JsonEvent<'a>>,
+    pub event: Option<Event<'a>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,7 +279,7 @@ enum Phase {
         header_len: u64,
         total_size: u64,
     },
-    Failed(JsonHeaderError),
+    Failed(DecodeError),
 }
 
 /// Decodes JSON-header frames from byte chunks split anywhere.
@@ -287,7 +288,7 @@ enum Phase {
 /// Bodies never touch it.
 ///
 /// ```
-/// use unstick::{JsonEvent, JsonHeaderConfig, JsonHeaderDecoder};
+/// use unstick::json::{Config, Decoder, Event};
 ///
 /// let header = br#"{"filename": "a.txt", "total_size": 5}"#;
 /// let mut stream = (header.len() as u32).to_be_bytes().to_vec();
@@ -295,19 +296,19 @@ enum Phase {
 /// stream.extend_from_slice(b"hello");
 ///
 /// let mut buf = [0u8; 256];
-/// let config = JsonHeaderConfig::new().with_max_header_len(256);
-/// let mut decoder = JsonHeaderDecoder::new(config, &mut buf[..])?;
+/// let config = Config::new().with_max_header_len(256);
+/// let mut decoder = Decoder::new(config, &mut buf[..])?;
 /// let mut body = Vec::new();
 /// for chunk in stream.chunks(7) {
 ///     decoder.decode_all(chunk, |event| match event {
-///         JsonEvent::Header(h) => {
+///         Event::Header(h) => {
 ///             assert_eq!(h.total_size(), 5);
 ///             #[derive(serde::Deserialize)]
 ///             struct Upload<'a> { filename: &'a str }
 ///             assert_eq!(h.deserialize::<Upload>().unwrap().filename, "a.txt");
 ///         }
-///         JsonEvent::BodyPiece(piece) => body.extend_from_slice(piece),
-///         JsonEvent::End => {}
+///         Event::BodyPiece(piece) => body.extend_from_slice(piece),
+///         Event::End => {}
 ///     })?;
 /// }
 /// decoder.finish()?;
@@ -315,18 +316,18 @@ enum Phase {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct JsonHeaderDecoder<B> {
+pub struct Decoder<B> {
     headers: LengthDecoder<B>,
-    config: JsonHeaderConfig,
+    config: Config,
     phase: Phase,
     frame: u64,
     offset: u64,
 }
 
-impl<B: FrameBuffer> JsonHeaderDecoder<B> {
+impl<B: FrameBuffer> Decoder<B> {
     /// A decoder with `config` that collects straddling headers in `buf`, which must hold
-    /// [`JsonHeaderConfig::max_header_len`] bytes.
-    pub fn new(config: JsonHeaderConfig, buf: B) -> Result<Self, ConfigError> {
+    /// [`Config::max_header_len`] bytes.
+    pub fn new(config: Config, buf: B) -> Result<Self, ConfigError> {
         let headers = FrameFormat::new()
             .with_length(config.length)
             .with_max_frame_len(config.max_header_len);
@@ -341,11 +342,11 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
 
     /// Decodes from `input` until one event is found or the input is used up. Call again with
     /// `&input[consumed..]` until it returns no event (an empty input still yields a pending
-    /// [`JsonEvent::End`]).
+    /// [`Event::End`]).
     pub fn decode<'f, 'd: 'f, 'i: 'f>(
         &'d mut self,
         input: &'i [u8],
-    ) -> Result<JsonDecoded<'f>, JsonHeaderError> {
+    ) -> Result<Decoded<'f>, DecodeError> {
         let Self {
             headers,
             config,
@@ -364,9 +365,10 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
                         return Err(e);
                     }
                 };
-                let Some(Event::Frame(crate::Frame { payload: json, .. })) = step.event else {
+                let Some(LengthEvent::Frame(crate::Frame { payload: json, .. })) = step.event
+                else {
                     // Nothing else can come from a buffered, rejecting decoder.
-                    return Ok(JsonDecoded {
+                    return Ok(Decoded {
                         consumed: step.consumed,
                         event: None,
                     });
@@ -374,7 +376,7 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
                 let (json, total_size) = match config.inspect_text(json) {
                     Ok(found) => found,
                     Err(problem) => {
-                        let e = JsonHeaderError::InvalidHeader {
+                        let e = DecodeError::InvalidHeader {
                             frame,
                             offset,
                             problem,
@@ -401,9 +403,9 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
                         remaining: total_size,
                     }
                 };
-                Ok(JsonDecoded {
+                Ok(Decoded {
                     consumed: step.consumed,
-                    event: Some(JsonEvent::Header(JsonHeader { json, total_size })),
+                    event: Some(Event::Header(Header { json, total_size })),
                 })
             }
             Phase::Body {
@@ -412,7 +414,7 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
                 remaining,
             } => {
                 if input.is_empty() {
-                    return Ok(JsonDecoded {
+                    return Ok(Decoded {
                         consumed: 0,
                         event: None,
                     });
@@ -433,9 +435,9 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
                 };
                 // `take <= input.len()`.
                 let take = take as usize;
-                Ok(JsonDecoded {
+                Ok(Decoded {
                     consumed: take,
-                    event: Some(JsonEvent::BodyPiece(input.get(..take).unwrap_or(&[]))),
+                    event: Some(Event::BodyPiece(input.get(..take).unwrap_or(&[]))),
                 })
             }
             Phase::BodyDone {
@@ -445,9 +447,9 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
                 *phase = Phase::Header;
                 self.frame = frame.wrapping_add(1);
                 self.offset = offset.wrapping_add(header_len).wrapping_add(total_size);
-                Ok(JsonDecoded {
+                Ok(Decoded {
                     consumed: 0,
-                    event: Some(JsonEvent::End),
+                    event: Some(Event::End),
                 })
             }
             Phase::Failed(e) => Err(e),
@@ -455,9 +457,9 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
     }
 
     /// Decodes all of `input`, calling `on_event` for every event in order.
-    pub fn decode_all<F>(&mut self, input: &[u8], mut on_event: F) -> Result<(), JsonHeaderError>
+    pub fn decode_all<F>(&mut self, input: &[u8], mut on_event: F) -> Result<(), DecodeError>
     where
-        F: FnMut(JsonEvent<'_>),
+        F: FnMut(Event<'_>),
     {
         let mut input = input;
         loop {
@@ -473,8 +475,8 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
     /// Says whether the stream may end here: `Ok(())` between frames, otherwise what is
     /// missing (prefix, header or body bytes of which frame) or the error the decoder failed
     /// with. Like [`LengthDecoder::finish`] it speaks about bytes: after a body's last piece it
-    /// is `Ok` while [`JsonEvent::End`] is still to be taken (`decode(&[])` hands it out).
-    pub fn finish(&self) -> Result<(), JsonHeaderError> {
+    /// is `Ok` while [`Event::End`] is still to be taken (`decode(&[])` hands it out).
+    pub fn finish(&self) -> Result<(), DecodeError> {
         let (frame, offset) = (self.frame, self.offset);
         match self.phase {
             Phase::Header => self
@@ -485,7 +487,7 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
                 total_size,
                 remaining,
                 ..
-            } => Err(JsonHeaderError::TruncatedBody {
+            } => Err(DecodeError::TruncatedBody {
                 frame,
                 offset,
                 total_size,
@@ -499,7 +501,7 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
     /// The transport reported end of stream: [`finish`](Self::finish), but a truncation also
     /// fails the decoder, so every later call returns the same error and a reader built on it
     /// never touches the transport again.
-    pub fn end_stream(&mut self) -> Result<(), JsonHeaderError> {
+    pub fn end_stream(&mut self) -> Result<(), DecodeError> {
         let end = self.finish();
         if let Err(e) = end {
             self.phase = Phase::Failed(e);
@@ -544,32 +546,32 @@ impl<B: FrameBuffer> JsonHeaderDecoder<B> {
     }
 
     /// The configuration.
-    pub fn config(&self) -> &JsonHeaderConfig {
+    pub fn config(&self) -> &Config {
         &self.config
     }
 }
 
 /// Maps an error of the inner length decoder (which sees only prefixes and headers) to the
 /// frame and offset of the JSON stream.
-fn length_error(e: DecodeError, frame: u64, offset: u64) -> JsonHeaderError {
+fn length_error(e: LengthError, frame: u64, offset: u64) -> DecodeError {
     match e {
-        DecodeError::FrameTooLarge { len, max, .. } => JsonHeaderError::HeaderTooLong {
+        LengthError::FrameTooLarge { len, max, .. } => DecodeError::HeaderTooLong {
             frame,
             offset,
             len,
             max,
         },
-        DecodeError::NegativeLength { value, .. } => JsonHeaderError::NegativeHeaderLength {
+        LengthError::NegativeLength { value, .. } => DecodeError::NegativeHeaderLength {
             frame,
             offset,
             value,
         },
-        DecodeError::TruncatedPrefix { have, .. } => JsonHeaderError::TruncatedLengthPrefix {
+        LengthError::TruncatedPrefix { have, .. } => DecodeError::TruncatedLengthPrefix {
             frame,
             offset,
             have,
         },
-        DecodeError::TruncatedFrame { len, missing, .. } => JsonHeaderError::TruncatedHeader {
+        LengthError::TruncatedFrame { len, missing, .. } => DecodeError::TruncatedHeader {
             frame,
             offset,
             len,
@@ -577,11 +579,11 @@ fn length_error(e: DecodeError, frame: u64, offset: u64) -> JsonHeaderError {
         },
         // Varint trouble; the header format has no adjustment, and the JSON decoder feeds its
         // length decoder through `decode` only, never `commit`.
-        _ => JsonHeaderError::MalformedLengthPrefix { frame, offset },
+        _ => DecodeError::MalformedLengthPrefix { frame, offset },
     }
 }
 
-/// A JSON header written by [`JsonHeaderEncoder::encode_header`].
+/// A JSON header written by [`Encoder::encode_header`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct EncodedHeader {
@@ -596,12 +598,12 @@ pub struct EncodedHeader {
 /// needs it in memory.
 ///
 /// ```
-/// use unstick::{JsonHeaderConfig, JsonHeaderEncoder};
+/// use unstick::json::{Config, Encoder};
 ///
 /// #[derive(serde::Serialize)]
 /// struct Upload<'a> { filename: &'a str, total_size: u64 }
 ///
-/// let encoder = JsonHeaderEncoder::new(JsonHeaderConfig::new());
+/// let encoder = Encoder::new(Config::new());
 /// let mut out = [0u8; 64];
 /// let header = encoder.encode_header(&Upload { filename: "a.txt", total_size: 5 }, &mut out)?;
 /// assert_eq!(&out[4..header.len], br#"{"filename":"a.txt","total_size":5}"#);
@@ -609,23 +611,23 @@ pub struct EncodedHeader {
 ///
 /// let mut tiny = [0u8; 8];
 /// let err = encoder.encode_header(&Upload { filename: "a.txt", total_size: 5 }, &mut tiny);
-/// assert_eq!(err, Err(unstick::JsonEncodeError::BufferTooSmall { required: 39, available: 8 }));
-/// # Ok::<(), unstick::JsonEncodeError>(())
+/// assert_eq!(err, Err(unstick::json::EncodeError::BufferTooSmall { required: 39, available: 8 }));
+/// # Ok::<(), unstick::json::EncodeError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct JsonHeaderEncoder {
-    config: JsonHeaderConfig,
+pub struct Encoder {
+    config: Config,
 }
 
-impl JsonHeaderEncoder {
-    /// An encoder whose output a [`JsonHeaderDecoder`] with the same `config` accepts.
-    pub const fn new(config: JsonHeaderConfig) -> Self {
+impl Encoder {
+    /// An encoder whose output a [`Decoder`] with the same `config` accepts.
+    pub const fn new(config: Config) -> Self {
         Self { config }
     }
 
     /// The configuration.
-    pub const fn config(&self) -> &JsonHeaderConfig {
+    pub const fn config(&self) -> &Config {
         &self.config
     }
 
@@ -633,7 +635,7 @@ impl JsonHeaderEncoder {
     pub fn encoded_len<T: serde::Serialize + ?Sized>(
         &self,
         header: &T,
-    ) -> Result<usize, JsonEncodeError> {
+    ) -> Result<usize, EncodeError> {
         let (_, prefix_len, json_len) = self.prefix(header)?;
         Ok(prefix_len + json_len)
     }
@@ -642,10 +644,10 @@ impl JsonHeaderEncoder {
     fn prefix<T: serde::Serialize + ?Sized>(
         &self,
         header: &T,
-    ) -> Result<([u8; MAX_FIELD_LEN], usize, usize), JsonEncodeError> {
-        let json_len = count::json_len(header).map_err(|_| JsonEncodeError::Unsupported)?;
+    ) -> Result<([u8; MAX_FIELD_LEN], usize, usize), EncodeError> {
+        let json_len = count::json_len(header).map_err(|_| EncodeError::Unsupported)?;
         if json_len as u64 > self.config.max_header_len {
-            return Err(JsonEncodeError::HeaderTooLong {
+            return Err(EncodeError::HeaderTooLong {
                 len: json_len,
                 max: self.config.max_header_len,
             });
@@ -653,7 +655,7 @@ impl JsonHeaderEncoder {
         let field = self.config.length;
         let mut prefix = [0u8; MAX_FIELD_LEN];
         let prefix_len = field.write(json_len as u64, &mut prefix).map_err(|_| {
-            JsonEncodeError::LengthOverflowsPrefix {
+            EncodeError::LengthOverflowsPrefix {
                 len: json_len as u64,
                 max: field.max_value(),
             }
@@ -665,13 +667,13 @@ impl JsonHeaderEncoder {
     ///
     /// The header is checked the way the decoder will check it (a JSON object with an unsigned
     /// `total_size` within the body limit); the returned [`EncodedHeader`] says how many body
-    /// bytes must follow. If `out` is too small, [`JsonEncodeError::BufferTooSmall`] gives the
+    /// bytes must follow. If `out` is too small, [`EncodeError::BufferTooSmall`] gives the
     /// exact size and `out` is untouched; after other errors its contents are unspecified.
     pub fn encode_header<T: serde::Serialize + ?Sized>(
         &self,
         header: &T,
         out: &mut [u8],
-    ) -> Result<EncodedHeader, JsonEncodeError> {
+    ) -> Result<EncodedHeader, EncodeError> {
         let (length, prefix_len, json_len) = self.prefix(header)?;
         let required = prefix_len + json_len;
         let available = out.len();
@@ -679,21 +681,21 @@ impl JsonHeaderEncoder {
             .get_mut(..required)
             .and_then(|frame| frame.split_at_mut_checked(prefix_len))
         else {
-            return Err(JsonEncodeError::BufferTooSmall {
+            return Err(EncodeError::BufferTooSmall {
                 required,
                 available,
             });
         };
         let written =
-            serde_json_core::to_slice(header, json).map_err(|_| JsonEncodeError::Unsupported)?;
+            serde_json_core::to_slice(header, json).map_err(|_| EncodeError::Unsupported)?;
         // The prefix was written for the counted length: the JSON must be exactly that long.
         if written != json_len {
-            return Err(JsonEncodeError::Unsupported);
+            return Err(EncodeError::Unsupported);
         }
         let total_size = self
             .config
             .inspect(json)
-            .map_err(JsonEncodeError::InvalidHeader)?;
+            .map_err(EncodeError::InvalidHeader)?;
         crate::buffer::copy(prefix, length.get(..prefix_len).unwrap_or(&[]));
         Ok(EncodedHeader {
             len: required,

@@ -5,7 +5,7 @@
 //! most `max_depth` deep (no recursion, so no stack growth with input), the top level an object,
 //! and the raw value of the size field classified exactly. Errors carry the byte offset.
 
-use super::error::{HeaderProblem, JsonSyntax};
+use super::error::{HeaderProblem, Syntax};
 
 /// The size field's value as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,9 +40,9 @@ impl Scanner<'_> {
         }
     }
 
-    fn syntax(&self, syntax: JsonSyntax) -> HeaderProblem {
+    fn syntax(&self, syntax: Syntax) -> HeaderProblem {
         let syntax = if self.pos >= self.json.len() {
-            JsonSyntax::UnexpectedEnd
+            Syntax::UnexpectedEnd
         } else {
             syntax
         };
@@ -58,7 +58,7 @@ impl Scanner<'_> {
         self.pos = start;
         loop {
             match self.peek() {
-                None => return Err(self.syntax(JsonSyntax::UnexpectedEnd)),
+                None => return Err(self.syntax(Syntax::UnexpectedEnd)),
                 Some(b'"') => {
                     let raw = self.json.get(start..self.pos).unwrap_or(&[]);
                     self.pos += 1;
@@ -75,14 +75,14 @@ impl Scanner<'_> {
                             for _ in 0..4 {
                                 match self.peek() {
                                     Some(c) if c.is_ascii_hexdigit() => self.pos += 1,
-                                    _ => return Err(self.syntax(JsonSyntax::InvalidEscape)),
+                                    _ => return Err(self.syntax(Syntax::InvalidEscape)),
                                 }
                             }
                         }
-                        _ => return Err(self.syntax(JsonSyntax::InvalidEscape)),
+                        _ => return Err(self.syntax(Syntax::InvalidEscape)),
                     }
                 }
-                Some(0x00..=0x1f) => return Err(self.syntax(JsonSyntax::ControlCharacterInString)),
+                Some(0x00..=0x1f) => return Err(self.syntax(Syntax::ControlCharacterInString)),
                 Some(_) => self.pos += 1,
             }
         }
@@ -108,7 +108,7 @@ impl Scanner<'_> {
             Some(b'1'..=b'9') => {
                 self.digits();
             }
-            _ => return Err(self.syntax(JsonSyntax::InvalidNumber)),
+            _ => return Err(self.syntax(Syntax::InvalidNumber)),
         }
         let int_end = self.pos;
         let mut integer = true;
@@ -116,7 +116,7 @@ impl Scanner<'_> {
             self.pos += 1;
             integer = false;
             if self.digits() == 0 {
-                return Err(self.syntax(JsonSyntax::InvalidNumber));
+                return Err(self.syntax(Syntax::InvalidNumber));
             }
         }
         if let Some(b'e' | b'E') = self.peek() {
@@ -126,7 +126,7 @@ impl Scanner<'_> {
                 self.pos += 1;
             }
             if self.digits() == 0 {
-                return Err(self.syntax(JsonSyntax::InvalidNumber));
+                return Err(self.syntax(Syntax::InvalidNumber));
             }
         }
         Ok(if negative {
@@ -154,7 +154,7 @@ impl Scanner<'_> {
             self.pos = end;
             Ok(())
         } else {
-            Err(self.syntax(JsonSyntax::InvalidLiteral))
+            Err(self.syntax(Syntax::InvalidLiteral))
         }
     }
 }
@@ -203,14 +203,14 @@ pub(crate) fn scan(json: &[u8], field: &str, max_depth: u8) -> Result<SizeValue,
                     is_size = depth == 1 && key == field.as_bytes();
                     s.skip_ws();
                     if s.peek() != Some(b':') {
-                        return Err(s.syntax(JsonSyntax::ExpectedColon));
+                        return Err(s.syntax(Syntax::ExpectedColon));
                     }
                     s.pos += 1;
                     next = Next::Value;
                 } else if matches!(next, Next::Key) && s.peek() == Some(b'}') {
-                    return Err(s.syntax(JsonSyntax::TrailingComma));
+                    return Err(s.syntax(Syntax::TrailingComma));
                 } else {
-                    return Err(s.syntax(JsonSyntax::ExpectedKey));
+                    return Err(s.syntax(Syntax::ExpectedKey));
                 }
             }
             Next::FirstElement if s.peek() == Some(b']') => {
@@ -262,7 +262,7 @@ pub(crate) fn scan(json: &[u8], field: &str, max_depth: u8) -> Result<SizeValue,
                         next = Next::AfterValue;
                         SizeValue::NotInteger
                     }
-                    _ => return Err(s.syntax(JsonSyntax::ExpectedValue)),
+                    _ => return Err(s.syntax(Syntax::ExpectedValue)),
                 };
                 if is_size {
                     size = if size == SizeValue::Missing {
@@ -276,7 +276,7 @@ pub(crate) fn scan(json: &[u8], field: &str, max_depth: u8) -> Result<SizeValue,
             Next::AfterValue => {
                 if depth == 0 {
                     if s.pos != s.json.len() {
-                        return Err(s.syntax(JsonSyntax::TrailingCharacters));
+                        return Err(s.syntax(Syntax::TrailingCharacters));
                     }
                     return Ok(size);
                 }
@@ -290,7 +290,7 @@ pub(crate) fn scan(json: &[u8], field: &str, max_depth: u8) -> Result<SizeValue,
                         s.pos += 1;
                         s.skip_ws();
                         if s.peek() == Some(b']') {
-                            return Err(s.syntax(JsonSyntax::TrailingComma));
+                            return Err(s.syntax(Syntax::TrailingComma));
                         }
                         next = Next::Value;
                     }
@@ -298,7 +298,7 @@ pub(crate) fn scan(json: &[u8], field: &str, max_depth: u8) -> Result<SizeValue,
                         s.pos += 1;
                         depth -= 1;
                     }
-                    _ => return Err(s.syntax(JsonSyntax::ExpectedCommaOrEnd)),
+                    _ => return Err(s.syntax(Syntax::ExpectedCommaOrEnd)),
                 }
             }
         }
@@ -342,25 +342,25 @@ mod tests {
 
     #[test]
     fn rejects_what_json_rejects_with_the_offset() {
-        let bad = |json: &str, at: usize, syntax: JsonSyntax| {
+        let bad = |json: &str, at: usize, syntax: Syntax| {
             assert_eq!(
                 size(json),
                 Err(HeaderProblem::Malformed { at, syntax }),
                 "{json}"
             );
         };
-        bad(r#"{"a":1,}"#, 7, JsonSyntax::TrailingComma);
-        bad(r#"{"a":[1,]}"#, 8, JsonSyntax::TrailingComma);
-        bad(r#"{"a" 1}"#, 5, JsonSyntax::ExpectedColon);
-        bad(r#"{a:1}"#, 1, JsonSyntax::ExpectedKey);
-        bad(r#"{"a":01}"#, 6, JsonSyntax::ExpectedCommaOrEnd);
-        bad(r#"{"a":1.}"#, 7, JsonSyntax::InvalidNumber);
-        bad(r#"{"a":tru}"#, 5, JsonSyntax::InvalidLiteral);
-        bad(r#"{"a":"\x"}"#, 7, JsonSyntax::InvalidEscape);
-        bad("{\"a\":\"\n\"}", 6, JsonSyntax::ControlCharacterInString);
-        bad(r#"{"a":1} x"#, 8, JsonSyntax::TrailingCharacters);
-        bad(r#"{"a":1"#, 6, JsonSyntax::UnexpectedEnd);
-        bad(r#"{"a":"abc"#, 9, JsonSyntax::UnexpectedEnd);
+        bad(r#"{"a":1,}"#, 7, Syntax::TrailingComma);
+        bad(r#"{"a":[1,]}"#, 8, Syntax::TrailingComma);
+        bad(r#"{"a" 1}"#, 5, Syntax::ExpectedColon);
+        bad(r#"{a:1}"#, 1, Syntax::ExpectedKey);
+        bad(r#"{"a":01}"#, 6, Syntax::ExpectedCommaOrEnd);
+        bad(r#"{"a":1.}"#, 7, Syntax::InvalidNumber);
+        bad(r#"{"a":tru}"#, 5, Syntax::InvalidLiteral);
+        bad(r#"{"a":"\x"}"#, 7, Syntax::InvalidEscape);
+        bad("{\"a\":\"\n\"}", 6, Syntax::ControlCharacterInString);
+        bad(r#"{"a":1} x"#, 8, Syntax::TrailingCharacters);
+        bad(r#"{"a":1"#, 6, Syntax::UnexpectedEnd);
+        bad(r#"{"a":"abc"#, 9, Syntax::UnexpectedEnd);
         assert_eq!(size("[1]"), Err(HeaderProblem::NotObject));
         assert_eq!(size("  "), Err(HeaderProblem::NotObject));
     }

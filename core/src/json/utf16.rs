@@ -29,12 +29,12 @@ pub(crate) fn has_surrogate_escape(json: &[u8]) -> bool {
 /// unescapes each `\uXXXX` alone. Returns the bytes written, at most `json.len()`, or `None`
 /// if `out` is too short.
 ///
-/// [`JsonHeader::deserialize_unescaped`](crate::JsonHeader::deserialize_unescaped) does this
+/// [`Header::deserialize_unescaped`](crate::json::Header::deserialize_unescaped) does this
 /// itself; it is public for parsers that refuse lone surrogates (`serde_json` does).
 ///
 /// ```
 /// let mut out = [0u8; 32];
-/// let n = unstick::join_surrogate_escapes(br#"["\ud83d\ude00", "\udcff"]"#, &mut out).unwrap();
+/// let n = unstick::json::join_surrogate_escapes(br#"["\ud83d\ude00", "\udcff"]"#, &mut out).unwrap();
 /// assert_eq!(core::str::from_utf8(&out[..n]).unwrap(), "[\"😀\", \"\u{FFFD}\"]");
 /// ```
 pub fn join_surrogate_escapes(json: &[u8], out: &mut [u8]) -> Option<usize> {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use unstick::{JsonHeaderConfig, LengthField};
+use unstick::{LengthField, json};
 use unstick_std::transfer::{self, FileHeader, ReceivedFile};
 use unstick_std::{JsonFrameReader, JsonFrameWriter};
 
@@ -28,8 +28,8 @@ pub struct FileConfig {
 }
 
 impl FileConfig {
-    fn json(&self) -> JsonHeaderConfig {
-        JsonHeaderConfig::new()
+    fn json(&self) -> json::Config {
+        json::Config::new()
             .with_length(self.header)
             .with_max_body_len(self.max_size)
     }

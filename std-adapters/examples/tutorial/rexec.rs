@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use unstick::{FrameFormat, JsonHeaderConfig, LengthEncoder, LengthField};
+use unstick::{FrameFormat, LengthEncoder, LengthField, json};
 use unstick_std::{FrameReader, JsonFrameReader, JsonFrameWriter, write_frame};
 
 use super::cli::serve_threads;
@@ -145,7 +145,7 @@ fn session(stream: &TcpStream, config: &ServerConfig) -> io::Result<u64> {
 
     let commands = format.with_max_frame_len(config.max_command.min(config.header.max_value()));
     let mut commands = FrameReader::with_buffer_len(stream, commands, 4096);
-    let json = JsonHeaderConfig::new()
+    let json = json::Config::new()
         .with_length(config.header)
         .with_max_body_len(2 * config.max_output + 1024);
     let mut replies = JsonFrameWriter::new(stream, json);
@@ -356,7 +356,7 @@ pub fn execute(
         ),
         command.as_bytes(),
     )?;
-    let json = JsonHeaderConfig::new()
+    let json = json::Config::new()
         .with_length(header)
         .with_max_body_len(u64::MAX);
     let mut replies = JsonFrameReader::new(&stream, json);

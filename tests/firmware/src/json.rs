@@ -4,7 +4,7 @@
 use cortex_m_semihosting::hprintln;
 use embedded_io::Read;
 use serde::Deserialize;
-use unstick::{JsonDecoded, JsonEvent, JsonHeaderConfig, JsonHeaderDecoder, JsonHeaderError};
+use unstick::json;
 
 use crate::chunked::Chunked;
 use crate::{Builder, Checks, pattern, stack};
@@ -53,11 +53,11 @@ pub fn run(checks: &mut Checks) {
         deepest = deepest.max(pass(checks, &wire[..cut], max_chunk, seed, Some(CUT)));
     }
     hprintln!(
-        "JsonHeaderDecoder state: {} B besides its buffer; header buffer here: {} B",
-        core::mem::size_of::<JsonHeaderDecoder<[u8; 0]>>(),
+        "json::Decoder state: {} B besides its buffer; header buffer here: {} B",
+        core::mem::size_of::<json::Decoder<[u8; 0]>>(),
         HEADER_BUF
     );
-    hprintln!("peak stack: JsonHeaderDecoder::decode {} B", deepest);
+    hprintln!("peak stack: json::Decoder::decode {} B", deepest);
 }
 
 /// One pass; `cut` is where the last body stops in a truncated stream.
@@ -68,10 +68,10 @@ fn pass(
     seed: u32,
     cut: Option<usize>,
 ) -> usize {
-    let config = JsonHeaderConfig::new()
+    let config = json::Config::new()
         .with_max_header_len(HEADER_BUF as u64)
         .with_max_body_len(1000);
-    let Ok(mut decoder) = JsonHeaderDecoder::new(config, [0u8; HEADER_BUF]) else {
+    let Ok(mut decoder) = json::Decoder::new(config, [0u8; HEADER_BUF]) else {
         checks.check(false, "JSON decoder config");
         return 0;
     };
@@ -89,7 +89,7 @@ fn pass(
             let d = &mut decoder;
             let (result, used) = stack::peak(move || d.decode(input));
             deepest = deepest.max(used);
-            let Ok(JsonDecoded { consumed, event }) = result else {
+            let Ok(json::Decoded { consumed, event }) = result else {
                 checks.check(false, "a JSON decode error");
                 return deepest;
             };
@@ -100,7 +100,7 @@ fn pass(
             };
             match event {
                 None => break,
-                Some(JsonEvent::Header(h)) => {
+                Some(json::Event::Header(h)) => {
                     let parsed = h.deserialize::<Upload>();
                     let named = matches!(next, 0 | 2);
                     checks.check(
@@ -113,7 +113,7 @@ fn pass(
                     );
                     body = 0;
                 }
-                Some(JsonEvent::BodyPiece(p)) => {
+                Some(json::Event::BodyPiece(p)) => {
                     let same = p
                         .iter()
                         .enumerate()
@@ -121,7 +121,7 @@ fn pass(
                     checks.check(same, "a body piece");
                     body += p.len();
                 }
-                Some(JsonEvent::End) => {
+                Some(json::Event::End) => {
                     checks.check(body == len, "a body's length");
                     next += 1;
                 }
@@ -132,7 +132,7 @@ fn pass(
         (None, Ok(())) => checks.check(next == FRAMES.len(), "every JSON frame"),
         (
             Some(cut),
-            Err(JsonHeaderError::TruncatedBody {
+            Err(json::DecodeError::TruncatedBody {
                 frame,
                 missing,
                 total_size,
@@ -171,13 +171,13 @@ pub fn python_escapes(checks: &mut Checks) {
         let built = b.put(&(header.len() as u32).to_be_bytes()) && b.put(header);
         let len = b.bytes().len();
         let mut buf = [0u8; HEADER_BUF];
-        let config = JsonHeaderConfig::new().with_max_header_len(HEADER_BUF as u64);
-        let Ok(mut d) = JsonHeaderDecoder::new(config, &mut buf[..]) else {
+        let config = json::Config::new().with_max_header_len(HEADER_BUF as u64);
+        let Ok(mut d) = json::Decoder::new(config, &mut buf[..]) else {
             checks.check(false, "a JSON decoder");
             return;
         };
-        let Ok(JsonDecoded {
-            event: Some(JsonEvent::Header(h)),
+        let Ok(json::Decoded {
+            event: Some(json::Event::Header(h)),
             ..
         }) = d.decode(wire.get(..len).unwrap_or_default())
         else {

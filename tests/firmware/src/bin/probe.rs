@@ -149,7 +149,7 @@ fn consume(r: &mut chunked::Chunked<'_>) -> u32 {
 #[cfg(feature = "json")]
 fn consume(_: &mut chunked::Chunked<'_>) -> u32 {
     use embedded_io::Read;
-    use unstick::{JsonDecoded, JsonEvent, JsonHeaderConfig, JsonHeaderDecoder};
+    use unstick::json;
     #[derive(serde::Deserialize)]
     struct Upload<'a> {
         filename: &'a str,
@@ -157,32 +157,32 @@ fn consume(_: &mut chunked::Chunked<'_>) -> u32 {
     }
     static WIRE: [u8; JSON_LEN] = json_stream();
     let mut r = chunked::Chunked::new(&WIRE, 7, 1);
-    let config = JsonHeaderConfig::new()
+    let config = json::Config::new()
         .with_max_header_len(64)
         .with_max_body_len(1024);
-    let Ok(mut decoder) = JsonHeaderDecoder::new(config, [0u8; 64]) else {
+    let Ok(mut decoder) = json::Decoder::new(config, [0u8; 64]) else {
         return 0;
     };
     let mut sum = 0u32;
     let mut chunk = [0u8; 16];
     while let Ok(n @ 1..) = r.read(&mut chunk) {
         let mut input = chunk.get(..n).unwrap_or_default();
-        while let Ok(JsonDecoded {
+        while let Ok(json::Decoded {
             consumed,
             event: Some(event),
         }) = decoder.decode(input)
         {
             input = input.get(consumed..).unwrap_or_default();
             match event {
-                JsonEvent::Header(h) => {
+                json::Event::Header(h) => {
                     if let Ok(u) = h.deserialize::<Upload>() {
                         sum = sum.wrapping_add(u.total_size + u.filename.len() as u32);
                     }
                 }
-                JsonEvent::BodyPiece(p) => {
+                json::Event::BodyPiece(p) => {
                     sum = p.iter().fold(sum, |s, &b| s.wrapping_add(b.into()))
                 }
-                JsonEvent::End => {}
+                json::Event::End => {}
             }
         }
     }
