@@ -75,12 +75,16 @@
 //! - `alloc`: `Vec<u8>` as a frame buffer (grows only with bytes that arrived).
 //! - `heapless`: `heapless::Vec<u8, N>` as a frame buffer.
 //! - `defmt`: `defmt::Format` for the public types.
-//! - `embedded-io` / `embedded-io-async`: [`eio`] helpers that read frames straight into the
-//!   decoder's buffer from `embedded_io` / `embedded_io_async` transports and write frames.
-//! - `json`: JSON-described header frames (the [`json`] module: [`json::Decoder`],
-//!   [`json::Encoder`]): a length-prefixed UTF-8 JSON object whose `total_size` gives the length
+//! - `embedded-io` / `embedded-io-async`: [`eio`](eio/index.html) helpers that read frames
+//!   straight into the decoder's buffer from `embedded_io` / `embedded_io_async` transports and
+//!   write frames.
+//! - `json`: JSON-described header frames (the [`json`](json/index.html) module: `json::Decoder`,
+//!   `json::Encoder`): a length-prefixed UTF-8 JSON object whose `total_size` gives the length
 //!   of a streamed body.
+
 #![no_std]
+// docs.rs: label each feature-gated item with its feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(
@@ -123,3 +127,8 @@ pub use format::{
     DEFAULT_MAX_FRAME_LEN, Format, FrameFormat, MAX_HEAD_LEN, MAX_PAYLOAD_LEN, MAX_PREFIX_LEN,
     Oversize,
 };
+
+/// The README's examples, run as doctests so the registry page stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

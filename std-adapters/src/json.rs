@@ -43,10 +43,10 @@ pub(crate) fn parse_header<T: DeserializeOwned>(json: &str) -> serde_json::Resul
 /// use unstick_std::{JsonFrameReader, JsonFrameWriter};
 ///
 /// let mut wire = Vec::new();
-/// let mut writer = JsonFrameWriter::new(&mut wire, unstick::json::Config::new());
+/// let mut writer = JsonFrameWriter::new(&mut wire, Config::new());
 /// writer.send(&serde_json::json!({"filename": "a.txt", "total_size": 5}), &b"hello"[..])?;
 ///
-/// let mut reader = JsonFrameReader::new(&wire[..], unstick::json::Config::new());
+/// let mut reader = JsonFrameReader::new(&wire[..], Config::new());
 /// let mut frame = reader.next_frame()?.expect("one frame");
 /// assert_eq!(frame.total_size(), 5);
 /// let header: serde_json::Value = frame.header()?;

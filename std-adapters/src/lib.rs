@@ -17,6 +17,8 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+// docs.rs: label each feature-gated item with its feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "tokio")]
@@ -33,3 +35,8 @@ pub use frames::{DEFAULT_READ_BUFFER_LEN, FrameReader, FrameWriter, decode_io_er
 pub use json::{DEFAULT_BUFFER_LEN, JsonFrame, JsonFrameReader, JsonFrameWriter};
 pub use unstick;
 pub use write::{write_frame, write_frame_with_head};
+
+/// The README's examples, run as doctests so the registry page stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
