@@ -348,6 +348,78 @@ impl<R: Read> FrameReader<R> {
         Ok(Refill::Window)
     }
 
+    /// Hands every frame the read buffer holds to `on_frame`, reading once first if it holds
+    /// none, and returns how many it handed out (at least 1), or `None` when the stream ends
+    /// cleanly on a frame boundary.
+    ///
+    /// The batch form of [`read_frame`](Self::read_frame), for consumers that take frames in a
+    /// callback: the frames of one read are decoded in one pass without returning between them
+    /// (as [`LengthDecoder::decode_all`] does), zero-copy as with `read_frame`. Errors are
+    /// `read_frame`'s; a framing error ends the batch after the frames before it were handed
+    /// out, and is final.
+    ///
+    /// ```
+    /// use unstick::FrameFormat;
+    /// use unstick_std::{FrameReader, FrameWriter};
+    ///
+    /// let mut writer = FrameWriter::new(Vec::new(), FrameFormat::new());
+    /// writer.write_frames(&[b"a", b"bb", b"ccc"])?;
+    /// let wire = writer.into_inner().unwrap();
+    ///
+    /// let mut reader = FrameReader::new(&wire[..], FrameFormat::new());
+    /// let mut lens = Vec::new();
+    /// while let Some(n) = reader.read_frames(|frame| lens.push(frame.payload.len()))? {
+    ///     assert!(n > 0);
+    /// }
+    /// assert_eq!(lens, [1, 2, 3]);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn read_frames(
+        &mut self,
+        mut on_frame: impl FnMut(Frame<'_>),
+    ) -> io::Result<Option<usize>> {
+        if self.unusable.is_some() || self.decoder.is_failed() {
+            return Err(self.refusal());
+        }
+        let mut handed = 0;
+        loop {
+            if self.window.is_empty() {
+                if handed > 0 {
+                    return Ok(Some(handed));
+                }
+                match self.refill()? {
+                    Refill::Window => {}
+                    Refill::Frame(head, payload) => {
+                        let (read, decoder_buf) =
+                            (&self.window.buf[..], self.decoder.buffer().as_slice());
+                        on_frame(Frame {
+                            head: head.slice(read, decoder_buf),
+                            payload: payload.slice(read, decoder_buf),
+                        });
+                        handed += 1;
+                        continue;
+                    }
+                    Refill::End => return Ok(None),
+                }
+            }
+            let w = &mut self.window;
+            let window = w.buf.get(w.start..w.end).unwrap_or(&[]);
+            let skipped = &mut self.skipped;
+            self.decoder
+                .decode_all(window, |event| match event {
+                    Event::Frame(frame) => {
+                        on_frame(frame);
+                        handed += 1;
+                    }
+                    Event::Skipped { .. } => *skipped += 1,
+                    _ => {}
+                })
+                .map_err(decode_io_error)?;
+            // Every byte of the window went into frames or into the decoder's buffer.
+            w.start = w.end;
+        }
+    }
+
     /// Why no frame can be read: the unusable format, or the framing error the decoder failed
     /// with.
     #[cold]

@@ -1,7 +1,8 @@
 //! End-to-end loopback TCP throughput: a writer thread (or task) sends N frames, the reader
 //! receives them all; both ends run concurrently on the 2 cores. Per payload size (16 B, 4 KiB,
 //! 1 MiB): unstick's blocking `FrameReader` with a `FrameWriter` over a `BufWriter`
-//! (`unstick-blocking`) or with its own coalescing buffer (`unstick-coalescing`), a plain
+//! (`unstick-blocking`) or with its own coalescing buffer (`unstick-coalescing`, and
+//! `unstick-batch` where the reader takes each read's frames in one `read_frames` call), a plain
 //! `BufReader`/`BufWriter` +
 //! `read_exact` loop, tokio-util's `FramedRead`/`FramedWrite` with `LengthDelimitedCodec`, and
 //! the same with unstick's `LengthCodec`, and a codec that does no work at all
@@ -68,6 +69,35 @@ fn unstick_frames<W: Write + 'static>(
                 assert_eq!(f.payload.len(), payload);
                 got += 1;
             }
+            assert_eq!(got, n);
+        },
+    )
+}
+
+/// `unstick_frames` with the reader taking every frame of a read in one call (`read_frames`).
+fn unstick_batch(payload: usize) -> Duration {
+    let n = count(payload);
+    let format = FrameFormat::new().with_max_frame_len(payload as u64);
+    timed(
+        move |tx| {
+            let data = vec![7u8; payload];
+            let mut w = FrameWriter::with_capacity(tx, format, 64 << 10);
+            for _ in 0..n {
+                w.write_frame(&data).unwrap();
+            }
+            w.flush().unwrap();
+        },
+        move |rx| {
+            let mut r = FrameReader::new(rx, format);
+            let mut got = 0;
+            while r
+                .read_frames(|f| {
+                    assert_eq!(f.payload.len(), payload);
+                    got += 1;
+                })
+                .unwrap()
+                .is_some()
+            {}
             assert_eq!(got, n);
         },
     )
@@ -195,6 +225,9 @@ fn bench(c: &mut Criterion) {
         });
         group.bench_function(BenchmarkId::from_parameter("unstick-coalescing"), |b| {
             b.iter_custom(|iters| (0..iters).map(|_| unstick_coalescing(payload)).sum())
+        });
+        group.bench_function(BenchmarkId::from_parameter("unstick-batch"), |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| unstick_batch(payload)).sum())
         });
         group.bench_function(BenchmarkId::from_parameter("bufreader-read-exact"), |b| {
             b.iter_custom(|iters| (0..iters).map(|_| bufreader_read_exact(payload)).sum())

@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
-use unstick::{ByteOrder, FrameFormat, LengthEncoder, LengthField, Oversize, Width, json};
+use unstick::{ByteOrder, Frame, FrameFormat, LengthEncoder, LengthField, Oversize, Width, json};
 use unstick_std::{FrameReader, FrameWriter, JsonFrameReader, JsonFrameWriter, LengthCodec};
 
 use crate::{Item, Outcome, reference};
@@ -442,22 +442,39 @@ fn length_frames(d: &mut Draw<'_>) {
     };
     let mut reader = FrameReader::with_buffer_len(transport, config, buffer_len);
     let frames = whole_frames(&expect);
+    // One frame per call, or every frame a read holds per call.
+    let batch = d.byte() & 1 == 0;
     let mut got = 0;
     let mut attempts = 0;
     loop {
         attempts += 1;
         assert!(attempts < MAX_ATTEMPTS, "read_frame makes no progress");
-        match reader.read_frame() {
-            Ok(Some(frame)) => {
-                assert!(got < frames.len(), "a frame that was never sent");
-                assert!(
-                    (frame.head, frame.payload) == frames[got],
-                    "frame {got} differs"
-                );
-                got += 1;
-            }
+        let before = got;
+        let mut check = |frame: Frame<'_>| {
+            assert!(got < frames.len(), "a frame that was never sent");
+            assert!(
+                (frame.head, frame.payload) == frames[got],
+                "frame {got} differs"
+            );
+            got += 1;
+        };
+        let outcome = if batch {
+            reader.read_frames(&mut check).map(|handed| {
+                if let Some(n) = handed {
+                    assert!(
+                        n >= 1 && before + n == got,
+                        "read_frames counts what it handed out"
+                    );
+                }
+                handed.is_some()
+            })
+        } else {
+            reader.read_frame().map(|frame| frame.map(check).is_some())
+        };
+        match outcome {
+            Ok(true) => {}
             // A clean end: early only if the script ended the stream early.
-            Ok(None) => {
+            Ok(false) => {
                 let t = reader.inner();
                 assert!(got == frames.len() || t.at < t.data.len());
                 break;
