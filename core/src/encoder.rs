@@ -122,10 +122,7 @@ impl<F: Format> LengthEncoder<F> {
         if let Some(len) = bytes.last_mut() {
             *len = (h + n) as u8;
         }
-        // Read back as two words, so a copy of the prefix loads what whole stores wrote.
-        let (lo, hi) = bytes.split_at(PREFIX_STORE / 2);
-        let half = |b: &[u8]| u128::from_le_bytes(b.try_into().unwrap_or([0; 16]));
-        Ok(Prefix::from_halves(half(lo), half(hi)))
+        Ok(Prefix { bytes })
     }
 
     /// Bytes a frame with a `payload_len`-byte payload takes on the wire, or why it cannot be
