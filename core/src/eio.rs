@@ -142,6 +142,18 @@ macro_rules! read_ready {
     }};
 }
 
+/// Writes prefix then payload; nothing is written when the encoder refuses the frame.
+/// `$($await)?` makes the async twin from the same text.
+macro_rules! write_prefixed {
+    ($writer:ident, $encoder:ident, $head:ident, $payload:ident $(, $await:tt)?) => {{
+        let prefix = $encoder
+            .prefix_with_head($head, $payload.len())
+            .map_err(WriteError::Encode)?;
+        $writer.write_all(&prefix)$(.$await)?.map_err(WriteError::Io)?;
+        $writer.write_all($payload)$(.$await)?.map_err(WriteError::Io)
+    }};
+}
+
 /// Keeps reading events until a frame; skip reports pass, streamed frames are an error.
 macro_rules! read_frame_len {
     ($reader:ident, $decoder:ident $(, $await:tt)?) => {{
@@ -235,11 +247,7 @@ pub fn write_frame_with_head<W, F: Format>(
 where
     W: embedded_io::Write + ?Sized,
 {
-    let prefix = encoder
-        .prefix_with_head(head, payload.len())
-        .map_err(WriteError::Encode)?;
-    writer.write_all(&prefix).map_err(WriteError::Io)?;
-    writer.write_all(payload).map_err(WriteError::Io)
+    write_prefixed!(writer, encoder, head, payload)
 }
 
 /// [`read_event`] for an async transport.
@@ -296,9 +304,5 @@ pub async fn write_frame_with_head_async<W, F: Format>(
 where
     W: embedded_io_async::Write + ?Sized,
 {
-    let prefix = encoder
-        .prefix_with_head(head, payload.len())
-        .map_err(WriteError::Encode)?;
-    writer.write_all(&prefix).await.map_err(WriteError::Io)?;
-    writer.write_all(payload).await.map_err(WriteError::Io)
+    write_prefixed!(writer, encoder, head, payload, await)
 }
