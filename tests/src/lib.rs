@@ -5,6 +5,7 @@ pub mod adapters_io;
 pub mod programs;
 
 pub mod reference;
+pub mod tokio_oracle;
 
 pub use reference::{reference, reference_field};
 

@@ -5,13 +5,12 @@
 //!
 //! Cases default to proptest's 256; CI sets `PROPTEST_CASES=1000`.
 
-use bytes::BytesMut;
 use proptest::prelude::*;
-use tokio_util::codec::{Decoder, LengthDelimitedCodec};
 use unstick::{
     ByteOrder, DecodeError, EncodeError, FrameFormat, LengthDecoder, LengthEncoder, LengthField,
     Oversize, Width,
 };
+use unstick_tests::tokio_oracle::TokioShape;
 use unstick_tests::{
     Item, encode_frames, reference, reference_field, run_all_fresh, run_fresh, run_mixed_with,
     run_spare, run_whole, split,
@@ -254,73 +253,17 @@ proptest! {
         sizes in chunk_sizes(),
     ) {
         let order = if little { ByteOrder::Little } else { ByteOrder::Big };
-        // tokio-util clamps its value limit to the field's largest value plus the adjustment
-        // (a payload length): stay below that, where both limits mean what they say.
-        let field_max = LengthField::fixed(width, order, false).max_value();
-        let value_limit = value_limit.min(field_max.saturating_add_signed(i64::from(adjustment)));
-        let format = FrameFormat::new()
-            .with_head_len(head)
-            .with_length(LengthField::fixed(width, order, false))
-            .with_adjustment(adjustment)
-            .with_max_frame_len((value_limit as i64 + i64::from(adjustment)) as u64);
+        let shape = TokioShape::new(head, width, order, adjustment, value_limit);
+        let format = shape.format();
         // Valid frames first, then arbitrary bytes.
         let frames = frames_for(format, valid.into_iter().map(|p| (p[0], p)).collect());
         let mut stream = encode_frames(format, &frames);
         stream.extend_from_slice(&bytes);
         let chunks = split(&stream, &sizes);
 
-        let cap = head + format.max_frame_len() as usize;
-        let ours = run_fresh(format, cap, &chunks);
-        let our_frames: Vec<Vec<u8>> = ours
-            .items
-            .iter()
-            .map(|item| match item {
-                Item::Frame { payload, .. } => payload.clone(),
-                other => panic!("no skipping or streaming: {other:?}"),
-            })
-            .collect();
-        let we_refused = matches!(
-            ours.end,
-            Err(
-            DecodeError::FrameTooLarge { .. }
-                | DecodeError::LengthBelowAdjustment { .. }
-                // The value plus the adjustment past 64 bits: too large for any limit.
-                | DecodeError::LengthOverflow { .. }
-        )
-        );
-
-        let mut builder = LengthDelimitedCodec::builder();
-        builder
-            .length_field_offset(head)
-            .length_field_length(width.bytes())
-            .length_adjustment(adjustment as isize)
-            .num_skip(head + width.bytes())
-            .max_frame_length(value_limit as usize);
-        let mut codec = if little {
-            builder.little_endian().new_codec()
-        } else {
-            builder.big_endian().new_codec()
-        };
-        let mut buf = BytesMut::new();
-        let mut their_frames = Vec::new();
-        let mut they_refused = false;
-        'feed: for chunk in &chunks {
-            buf.extend_from_slice(chunk);
-            loop {
-                match codec.decode(&mut buf) {
-                    // Head and length field skipped: the payload.
-                    Ok(Some(frame)) => their_frames.push(frame.to_vec()),
-                    Ok(None) => break,
-                    Err(_) => {
-                        they_refused = true;
-                        break 'feed;
-                    }
-                }
-            }
-        }
-        prop_assert!(their_frames.len() >= frames.len());
-        prop_assert_eq!(our_frames, their_frames);
-        prop_assert_eq!(we_refused, they_refused);
+        let (ours, theirs) = (shape.ours(&chunks), shape.theirs(&chunks));
+        prop_assert!(theirs.payloads.len() >= frames.len());
+        prop_assert_eq!(ours, theirs);
     }
 }
 
