@@ -232,30 +232,12 @@ struct Whole {
 }
 
 impl Whole {
-    /// If a whole frame lies at the start of `input`: where its payload starts and where the
-    /// frame ends. A fixed-width field is read with one 8-byte load where the input has 8 bytes
-    /// after the head.
-    #[inline(always)]
-    fn frame<'i>(&self, input: &'i [u8]) -> Option<WholeFrame<'i>> {
-        match self.plain() {
-            Some(shift) => self.frame_by::<true>(input, |after| self.big_unsigned(shift, after)),
-            None => match self.format.length() {
-                LengthField::Fixed(int) => {
-                    self.frame_by::<false>(input, |after| self.fixed(int, after))
-                }
-                LengthField::Leb128 | LengthField::MqttVbi => {
-                    self.frame_by::<false>(input, |after| self.base128(after))
-                }
-                _ => self.frame_by::<false>(input, |after| self.any(after)),
-            },
-        }
-    }
-
-    /// [`frame`](Self::frame) for varint fields, out of line: inlined, their readers crowd
-    /// the registers of every `decode` loop (the tutorials' 16-byte frames lost 5%).
+    /// A whole frame whose field is read a byte at a time, out of line: inlined, its
+    /// reader crowds the registers of every `decode` loop (the tutorials' 16-byte frames lost
+    /// 5%).
     #[inline(never)]
-    fn frame_varint<'i>(&self, input: &'i [u8]) -> Option<WholeFrame<'i>> {
-        self.frame(input)
+    fn frame_bytewise<'i>(&self, input: &'i [u8]) -> Option<WholeFrame<'i>> {
+        self.frame_by::<false>(input, |after| self.bytewise(after))
     }
 
     /// For the tutorials' shape (no head, an unsigned big-endian field, no adjustment), the
@@ -274,7 +256,7 @@ impl Whole {
                 u64::from_be_bytes(*bytes) >> shift,
                 ((64 - shift) / 8) as usize,
             )),
-            None => self.any(after_head),
+            None => self.bytewise(after_head),
         }
     }
 
@@ -283,7 +265,7 @@ impl Whole {
     fn fixed(&self, int: FixedInt, after_head: &[u8]) -> Option<(u64, usize)> {
         match after_head.first_chunk::<8>() {
             Some(bytes) => Some((int.read(bytes).ok()?, int.len())),
-            None => self.any(after_head),
+            None => self.bytewise(after_head),
         }
     }
 
@@ -296,7 +278,7 @@ impl Whole {
             [b0, b1, ..] if b1 < 0x80 && b1 != 0 => {
                 Some((u64::from(b0 & 0x7f) | (u64::from(b1) << 7), 2))
             }
-            _ => self.any(after_head),
+            _ => self.bytewise(after_head),
         }
     }
 
@@ -315,9 +297,19 @@ impl Whole {
         self.base128(after_head)
     }
 
+    /// A varint field: LEB128 and MQTT lengths of one or two bytes directly, the rest a byte
+    /// at a time.
+    #[inline(always)]
+    fn varint(&self, after_head: &[u8]) -> Option<(u64, usize)> {
+        match self.format.length() {
+            LengthField::Leb128 | LengthField::MqttVbi => self.base128(after_head),
+            _ => self.bytewise(after_head),
+        }
+    }
+
     /// Any field, a byte at a time.
     #[inline(always)]
-    fn any(&self, after_head: &[u8]) -> Option<(u64, usize)> {
+    fn bytewise(&self, after_head: &[u8]) -> Option<(u64, usize)> {
         match self
             .format
             .length()
@@ -497,7 +489,7 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
                     LengthField::Leb128 | LengthField::MqttVbi => {
                         whole.frame_by::<false>(input, |after| whole.base128_one(after))?
                     }
-                    LengthField::QuicVarint => whole.frame_varint(input)?,
+                    LengthField::QuicVarint => whole.frame_bytewise(input)?,
                 };
                 (input.get(..format.head_len())?, frame)
             }
@@ -985,10 +977,7 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
                     (None, LengthField::Fixed(int)) => {
                         self.whole_run::<false, _>(input, &mut on_event, |a| whole.fixed(int, a))
                     }
-                    (None, LengthField::Leb128 | LengthField::MqttVbi) => {
-                        self.whole_run::<false, _>(input, &mut on_event, |a| whole.base128(a))
-                    }
-                    _ => self.whole_run::<false, _>(input, &mut on_event, |a| whole.any(a)),
+                    _ => self.whole_run::<false, _>(input, &mut on_event, |a| whole.varint(a)),
                 };
             }
             let step = self.decode_slow(input)?;
