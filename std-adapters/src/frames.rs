@@ -348,9 +348,9 @@ impl<R: Read> FrameReader<R> {
         Ok(Refill::Window)
     }
 
-    /// Hands every frame the read buffer holds to `on_frame`, reading once first if it holds
-    /// none, and returns how many it handed out (at least 1), or `None` when the stream ends
-    /// cleanly on a frame boundary.
+    /// Hands every frame the read buffer holds to `on_frame`, reading (as many times as it
+    /// takes) until at least one frame is complete, and returns how many it handed out (at
+    /// least 1), or `None` when the stream ends cleanly on a frame boundary.
     ///
     /// The batch form of [`read_frame`](Self::read_frame), for consumers that take frames in a
     /// callback: the frames of one read are decoded in one pass without returning between them
@@ -465,8 +465,11 @@ impl<R: Read> FrameReader<R> {
 
 /// Writes frames to any `std::io::Write`, blocking or non-blocking.
 ///
-/// Prefix (head and length field) and payload go out in one vectored write: the payload is not
-/// copied and Nagle's algorithm does not send the prefix alone. [`with_capacity`](Self::with_capacity) adds a
+/// Prefix (head and length field) and payload go out in one vectored write, so the payload is
+/// not copied and Nagle's algorithm does not send the prefix alone; a frame of at most 128 bytes
+/// is copied together and sent with one plain `write` instead, and a payload of 512 KiB or more
+/// is written after its prefix (the reader then takes the prefix in a small read and the payload
+/// straight into place, which measured faster over loopback at 1 MiB). [`with_capacity`](Self::with_capacity) adds a
 /// coalescing buffer for small frames (like `BufWriter`, but without a copy for frames larger
 /// than it): then call [`flush`](Self::flush) when a batch is done.
 ///
