@@ -1,8 +1,10 @@
 // Paired A/B of the length decoder: the release before frame formats (`uold`) and this tree
-// (`unew`) alternate over the same chunks in one process; see run.sh.
+// (`unew`) alternate over the same chunks in one process; see run.sh. Both loops are kept out
+// of line so neither is compiled into `main` differently from the other.
 use std::hint::black_box;
 use std::time::Instant;
 
+#[inline(never)]
 fn run_new(chunks: &[&[u8]], all: bool, buf: &mut [u8]) -> usize {
     use unew::{Event, FrameFormat, LengthDecoder};
     let mut d = LengthDecoder::new(FrameFormat::new().with_max_frame_len(1 << 20), buf).unwrap();
@@ -22,6 +24,7 @@ fn run_new(chunks: &[&[u8]], all: bool, buf: &mut [u8]) -> usize {
     bytes
 }
 
+#[inline(never)]
 fn run_old(chunks: &[&[u8]], all: bool, buf: &mut [u8]) -> usize {
     use uold::{DecoderConfig, Event, LengthDecoder};
     let mut d = LengthDecoder::new(DecoderConfig::new().max_frame_len(1 << 20), buf).unwrap();
