@@ -62,23 +62,30 @@ impl<F: Format> LengthEncoder<F> {
     /// The head and length field for a payload of `payload_len` bytes.
     #[inline(always)]
     pub fn prefix_with_head(&self, head: &[u8], payload_len: usize) -> Result<Prefix, EncodeError> {
-        let format = self.format.format();
-        // The tutorials' shape: the length itself, big-endian, written with one store.
-        if let Some(width) = format.plain_width()
-            && head.is_empty()
-        {
-            let len = payload_len as u64;
-            // `plain_width` is 1 to 8: the shift is below 64.
-            let shift = 64 - 8 * width as u32;
-            if len <= format.max_frame_len() && len <= u64::MAX >> shift {
-                let field = u64::from_le_bytes((len << shift).to_be_bytes());
-                return Ok(Prefix::from_halves(
-                    u128::from(field),
-                    (width as u128) << LEN_SHIFT,
-                ));
-            }
+        match self.plain_prefix(head, payload_len) {
+            Some(prefix) => Ok(prefix),
+            None => Self::prefix_any(self.format.format(), head, payload_len),
         }
-        Self::prefix_any(format, head, payload_len)
+    }
+
+    /// The tutorials' shape: the length itself, big-endian, written with one store. Its own
+    /// copy of the format, which stays in registers: a copy shared with the general path is
+    /// stored whole and read back a byte at a time, which stalled a small-frame writer on x86.
+    #[inline(always)]
+    fn plain_prefix(&self, head: &[u8], payload_len: usize) -> Option<Prefix> {
+        let format = self.format.format();
+        let width = format.plain_width()?;
+        let len = payload_len as u64;
+        // `plain_width` is 1 to 8: the shift is below 64.
+        let shift = 64 - 8 * width as u32;
+        if !head.is_empty() || len > format.max_frame_len() || len > u64::MAX >> shift {
+            return None;
+        }
+        let field = u64::from_le_bytes((len << shift).to_be_bytes());
+        Some(Prefix::from_halves(
+            u128::from(field),
+            (width as u128) << LEN_SHIFT,
+        ))
     }
 
     /// [`prefix_with_head`](Self::prefix_with_head) for every format, and its errors.
