@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use futures_util::{SinkExt, StreamExt};
 use tokio_util::codec::{Decoder, Encoder, FramedRead, FramedWrite, LengthDelimitedCodec};
-use unstick::FrameFormat;
+use unstick::{Frame, FrameFormat};
 use unstick_std::{FrameReader, FrameWriter, LengthCodec};
 
 const PAYLOADS: [usize; 3] = [16, 4 << 10, 1 << 20];
@@ -46,9 +46,11 @@ fn timed(send: impl FnOnce(TcpStream) + Send + 'static, recv: impl FnOnce(TcpStr
 }
 
 /// unstick's `FrameReader` receiving what a `FrameWriter` made by `writer` sends, both ends
-/// with the same format.
+/// with the same format; with `batch` the reader takes each read's frames in one
+/// `read_frames` call.
 fn unstick_frames<W: Write + 'static>(
     payload: usize,
+    batch: bool,
     writer: fn(TcpStream, FrameFormat) -> FrameWriter<W>,
 ) -> Duration {
     let n = count(payload);
@@ -65,55 +67,39 @@ fn unstick_frames<W: Write + 'static>(
         move |rx| {
             let mut r = FrameReader::new(rx, format);
             let mut got = 0;
-            while let Some(f) = r.read_frame().unwrap() {
+            let mut check = |f: Frame<'_>| {
                 assert_eq!(f.payload.len(), payload);
                 got += 1;
+            };
+            if batch {
+                while r.read_frames(&mut check).unwrap().is_some() {}
+            } else {
+                while let Some(f) = r.read_frame().unwrap() {
+                    check(f);
+                }
             }
             assert_eq!(got, n);
         },
     )
 }
 
-/// `unstick_frames` with the reader taking every frame of a read in one call (`read_frames`).
+fn coalescing(tx: TcpStream, format: FrameFormat) -> FrameWriter<TcpStream> {
+    FrameWriter::with_capacity(tx, format, 64 << 10)
+}
+
 fn unstick_batch(payload: usize) -> Duration {
-    let n = count(payload);
-    let format = FrameFormat::new().with_max_frame_len(payload as u64);
-    timed(
-        move |tx| {
-            let data = vec![7u8; payload];
-            let mut w = FrameWriter::with_capacity(tx, format, 64 << 10);
-            for _ in 0..n {
-                w.write_frame(&data).unwrap();
-            }
-            w.flush().unwrap();
-        },
-        move |rx| {
-            let mut r = FrameReader::new(rx, format);
-            let mut got = 0;
-            while r
-                .read_frames(|f| {
-                    assert_eq!(f.payload.len(), payload);
-                    got += 1;
-                })
-                .unwrap()
-                .is_some()
-            {}
-            assert_eq!(got, n);
-        },
-    )
+    unstick_frames(payload, true, coalescing)
 }
 
 fn unstick_blocking(payload: usize) -> Duration {
     // Small frames: a BufWriter batches them into large writes, like FramedWrite does.
-    unstick_frames(payload, |tx, format| {
+    unstick_frames(payload, false, |tx, format| {
         FrameWriter::new(BufWriter::with_capacity(64 << 10, tx), format)
     })
 }
 
 fn unstick_coalescing(payload: usize) -> Duration {
-    unstick_frames(payload, |tx, format| {
-        FrameWriter::with_capacity(tx, format, 64 << 10)
-    })
+    unstick_frames(payload, false, coalescing)
 }
 
 fn bufreader_read_exact(payload: usize) -> Duration {
