@@ -117,6 +117,7 @@ mod field;
 mod format;
 #[cfg(feature = "json")]
 pub mod json;
+mod spec;
 
 pub use buffer::FrameBuffer;
 pub use decoder::{Decoded, Event, Frame, LengthDecoder};
@@ -127,6 +128,7 @@ pub use format::{
     DEFAULT_MAX_FRAME_LEN, Format, FrameFormat, MAX_HEAD_LEN, MAX_PAYLOAD_LEN, MAX_PREFIX_LEN,
     Oversize,
 };
+pub use spec::{ParseFormatError, ParseFormatErrorKind, Preset};
 
 /// The README's examples, run as doctests so the registry page stays true.
 #[cfg(doctest)]
