@@ -12,11 +12,28 @@ use std::time::{Duration, Instant};
 /// How long any program may take before the test fails.
 pub const PROGRAM_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The path of a built example of `unstick-std` (`cargo build --workspace --examples` runs
-/// once per test binary; a no-op when `cargo test --workspace` already built them).
-pub fn example(name: &str) -> PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    let dir = DIR.get_or_init(|| {
+/// A tutorial program: the `unstick` command (package `unstick-cli`) with the program's
+/// subcommand, `unstick echo ...`.
+#[derive(Debug, Clone)]
+pub struct Program {
+    exe: PathBuf,
+    name: &'static str,
+}
+
+impl Program {
+    /// A command running this program; add its arguments.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(&self.exe);
+        command.arg(self.name);
+        command
+    }
+}
+
+/// The tutorial program `name` (`cargo build --workspace --bins` runs once per test binary; a
+/// no-op when `cargo test --workspace` already built `unstick`).
+pub fn program(name: &'static str) -> Program {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    let exe = EXE.get_or_init(|| {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
         let status = Command::new(cargo)
@@ -26,23 +43,27 @@ pub fn example(name: &str) -> PathBuf {
                 "build",
                 "--quiet",
                 "--workspace",
-                "--examples",
+                "--bins",
                 "--manifest-path",
             ])
             .arg(&manifest)
             .status()
             .expect("cargo runs");
-        assert!(status.success(), "building the examples failed");
-        // target/<profile>/deps/<test binary> -> target/<profile>/examples
+        assert!(status.success(), "building the unstick command failed");
+        // target/<profile>/deps/<test binary> -> target/<profile>/unstick
         let exe = std::env::current_exe().expect("test binary path");
-        exe.parent()
+        let path = exe
+            .parent()
             .and_then(Path::parent)
             .expect("target/<profile>")
-            .join("examples")
+            .join(format!("unstick{}", std::env::consts::EXE_SUFFIX));
+        assert!(path.exists(), "{} was not built", path.display());
+        path
     });
-    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(path.exists(), "{} was not built", path.display());
-    path
+    Program {
+        exe: exe.clone(),
+        name,
+    }
 }
 
 /// Text collected from a child's pipe by a background thread.
@@ -100,8 +121,8 @@ pub struct Server {
 
 impl Server {
     /// Starts `program args...` and waits for its `listening on IP:PORT` line.
-    pub fn start(program: &Path, args: &[&str]) -> Self {
-        Self::start_command(Command::new(program).args(args))
+    pub fn start(program: &Program, args: &[&str]) -> Self {
+        Self::start_command(program.command().args(args))
     }
 
     /// Starts a prepared command (a Python peer, say) that prints `listening on IP:PORT` first.
@@ -224,8 +245,8 @@ pub fn run_command(command: &mut Command) -> Finished {
 }
 
 /// Runs `program args...` to completion.
-pub fn run(program: &Path, args: &[&str]) -> Finished {
-    run_command(Command::new(program).args(args))
+pub fn run(program: &Program, args: &[&str]) -> Finished {
+    run_command(program.command().args(args))
 }
 
 /// A `python3` command running the peer script `tests/python/<script>`.

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use unstick_tests::programs::{Server, example, run};
+use unstick_tests::programs::{Server, program, run};
 
 const MODES: [&str; 2] = ["threads", "event-loop"];
 const WAIT: Duration = Duration::from_secs(20);
@@ -49,7 +49,7 @@ fn read_frame(mut s: &TcpStream) -> Vec<u8> {
 
 #[test]
 fn echo_client_and_server_in_both_modes() {
-    let echo = example("echo");
+    let echo = program("echo");
     for mode in MODES {
         let server = Server::start(&echo, &["server", "--mode", mode, "--max-connections", "2"]);
         let addr = server.addr.to_string();
@@ -86,7 +86,7 @@ fn echo_client_and_server_in_both_modes() {
 
 #[test]
 fn echo_with_the_tutorials_native_header() {
-    let echo = example("echo");
+    let echo = program("echo");
     let server = Server::start(
         &echo,
         &["server", "--header", "i32le", "--max-connections", "2"],
@@ -125,7 +125,7 @@ fn echo_with_the_tutorials_native_header() {
 /// concurrent clients x 100 frames.
 #[test]
 fn echo_survives_hostile_peers_in_both_modes() {
-    let echo = example("echo");
+    let echo = program("echo");
     for mode in MODES {
         let server = Server::start(
             &echo,
@@ -240,7 +240,7 @@ fn echo_survives_hostile_peers_in_both_modes() {
 
 #[test]
 fn echo_answers_one_large_frame_split_across_reads() {
-    let echo = example("echo");
+    let echo = program("echo");
     for mode in MODES {
         let server = Server::start(&echo, &["server", "--mode", mode, "--max-connections", "1"]);
         let s = connect(server.addr);
@@ -267,7 +267,7 @@ fn echo_answers_one_large_frame_split_across_reads() {
 #[test]
 fn programs_report_bad_arguments_and_explain_flags() {
     let everywhere = ["--help"];
-    for (program, sub, flags) in [
+    for (name, sub, flags) in [
         (
             "echo",
             "server",
@@ -326,12 +326,12 @@ fn programs_report_bad_arguments_and_explain_flags() {
         ("time", "server", &["--listen", "--max-connections"][..]),
         ("time", "client", &["--connect", "--timeout"][..]),
     ] {
-        let help = run(&example(program), &[sub, "--help"]);
+        let help = run(&program(name), &[sub, "--help"]);
         assert!(help.status.success());
         for flag in flags.iter().chain(&everywhere) {
             assert!(
                 help.stdout_text().contains(flag),
-                "{program} {sub} --help lacks {flag}"
+                "unstick {name} {sub} --help lacks {flag}"
             );
         }
     }
@@ -342,13 +342,13 @@ fn programs_report_bad_arguments_and_explain_flags() {
         l.local_addr().expect("addr")
     };
     let out = run(
-        &example("echo"),
+        &program("echo"),
         &["client", "--connect", &closed.to_string(), "x"],
     );
     assert!(!out.status.success());
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     assert!(out.stderr.starts_with("echo: error:"), "{}", out.stderr);
-    let out = run(&example("echo"), &["server", "--header", "u33be"]);
+    let out = run(&program("echo"), &["server", "--header", "u33be"]);
     assert!(!out.status.success());
     assert!(out.stderr.contains("u33be"), "{}", out.stderr);
 }
@@ -363,7 +363,7 @@ fn sha256_hex(data: &[u8]) -> String {
 
 #[test]
 fn file_send_and_recv() {
-    let file = example("file");
+    let file = program("file");
     let dir = tempfile::tempdir().expect("tempdir");
     let inbox = dir.path().join("inbox");
     let server = Server::start(
@@ -464,7 +464,7 @@ fn rexec_server(extra: &[&str]) -> Rexec {
         "2s",
     ];
     args.extend_from_slice(extra);
-    let server = Server::start(&example("rexec"), &args);
+    let server = Server::start(&program("rexec"), &args);
     Rexec {
         server,
         key,
@@ -480,7 +480,7 @@ impl Rexec {
         command: &str,
     ) -> unstick_tests::programs::Finished {
         run(
-            &example("rexec"),
+            &program("rexec"),
             &[
                 "client",
                 "--key-file",
@@ -613,7 +613,7 @@ fn rexec_server_refuses_a_short_key() {
     let mut short = tempfile::NamedTempFile::new().expect("key file");
     short.write_all(b"fifteen bytes!!").expect("write");
     let out = run(
-        &example("rexec"),
+        &program("rexec"),
         &[
             "server",
             "--key-file",
@@ -627,7 +627,7 @@ fn rexec_server_refuses_a_short_key() {
 
 #[test]
 fn time_client_and_server() {
-    let time = example("time");
+    let time = program("time");
     let server = Server::start(&time, &["server", "--max-connections", "2"]);
     let out = run(&time, &["client", "--connect", &server.addr.to_string()]);
     assert!(out.status.success(), "{}", out.stderr);
@@ -670,7 +670,7 @@ fn humantime_like_parse(s: &str) -> u64 {
 
 #[test]
 fn time_client_reports_timeouts_and_wrong_replies() {
-    let time = example("time");
+    let time = program("time");
     // A socket that never answers.
     let silent = UdpSocket::bind("127.0.0.1:0").expect("bind");
     let out = run(
@@ -710,7 +710,7 @@ fn time_client_reports_timeouts_and_wrong_replies() {
 
 #[test]
 fn demo_runs_every_system() {
-    let out = run(&example("demo"), &[]);
+    let out = run(&program("demo"), &[]);
     assert!(out.status.success(), "{}", out.stderr);
     let text = out.stdout_text();
     for expected in [

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use unstick_tests::programs::{Server, example, python, run, run_command};
+use unstick_tests::programs::{Server, program, python, run, run_command};
 
 fn port(server: &Server) -> String {
     server.addr.port().to_string()
@@ -14,7 +14,7 @@ fn port(server: &Server) -> String {
 fn echo_client_against_the_tutorials_loop_server() {
     let server = Server::start_command(python("loop_server.py").arg("1"));
     let out = run(
-        &example("echo"),
+        &program("echo"),
         &[
             "client",
             "--connect",
@@ -33,7 +33,7 @@ fn echo_client_against_the_tutorials_loop_server() {
 fn tutorials_loop_client_against_both_echo_servers() {
     for mode in ["threads", "event-loop"] {
         let server = Server::start(
-            &example("echo"),
+            &program("echo"),
             &["server", "--mode", mode, "--max-connections", "1"],
         );
         let out = run_command(python("loop_client.py").args([
@@ -56,7 +56,7 @@ fn tutorials_loop_client_against_both_echo_servers() {
 fn time_client_against_the_tutorials_time_server() {
     let server = Server::start_command(python("time_server.py").arg("1"));
     let out = run(
-        &example("time"),
+        &program("time"),
         &["client", "--connect", &server.addr.to_string()],
     );
     assert!(out.status.success(), "{}", out.stderr);
@@ -68,7 +68,7 @@ fn time_client_against_the_tutorials_time_server() {
 
 #[test]
 fn tutorials_time_client_against_the_time_server() {
-    let server = Server::start(&example("time"), &["server", "--max-connections", "1"]);
+    let server = Server::start(&program("time"), &["server", "--max-connections", "1"]);
     let out = run_command(python("time_client.py").arg(port(&server)));
     assert!(out.status.success(), "{}", out.stderr);
     let text = out.stdout_text();
@@ -112,7 +112,7 @@ fn file_recv_from_the_tutorials_header_dic_sender() {
     let inbox = tempfile::tempdir().expect("tempdir");
     let files = sample_files(src.path());
     let server = Server::start(
-        &example("file"),
+        &program("file"),
         &[
             "--header",
             "i32le",
@@ -154,7 +154,7 @@ fn file_send_to_the_tutorials_header_dic_receiver() {
             .map(|(n, _)| src.path().join(n).to_str().expect("utf-8").to_owned()),
     );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&example("file"), &args);
+    let out = run(&program("file"), &args);
     assert!(out.status.success(), "{}", out.stderr);
     expect_received(server, inbox.path(), &files, |name, len| {
         format!("got {name} {len} ok\n")
@@ -196,7 +196,7 @@ fn tutorials_hmac_client_against_the_rexec_server() {
     let key = key_file(b"a shared secret of 32 bytes.....");
     let wrong = key_file(b"another secret, also long enough");
     let server = Server::start(
-        &example("rexec"),
+        &program("rexec"),
         &[
             "server",
             "--key-file",
@@ -230,7 +230,7 @@ fn rexec_client_against_the_tutorials_hmac_server() {
     let key = key_file(b"a shared secret of 32 bytes.....");
     let wrong = key_file(b"another secret, also long enough");
     let server = Server::start_command(python("hmac_server.py").arg(key.path()).arg("2"));
-    let rexec = example("rexec");
+    let rexec = program("rexec");
     let addr = server.addr.to_string();
     let out = run(
         &rexec,

@@ -2,11 +2,8 @@
 //! in-process on ephemeral loopback ports, runs their clients against them, and narrates.
 //!
 //! ```text
-//! cargo run -p unstick-std --example demo
+//! unstick demo
 //! ```
-
-#[path = "tutorial/mod.rs"]
-mod tutorial;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
@@ -15,17 +12,18 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use tutorial::echo::{self, Mode};
-use tutorial::file::{self, FileConfig};
-use tutorial::rexec;
-use tutorial::time;
+use crate::tutorial::echo::{self, Mode};
+use crate::tutorial::file::{self, FileConfig};
+use crate::tutorial::rexec;
+use crate::tutorial::time;
 use unstick::LengthField;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 const HEADER: LengthField = LengthField::U32_BE;
 
-fn main() -> ExitCode {
-    match run() {
+/// Runs every system and narrates; exit status 1 if one misbehaved.
+pub fn run() -> ExitCode {
+    match run_all() {
         Ok(()) => {
             println!("\nAll systems behaved. Every byte arrived in the frame it was sent in.");
             ExitCode::SUCCESS
@@ -43,7 +41,7 @@ fn loopback() -> Result<(TcpListener, SocketAddr), String> {
     Ok((listener, addr))
 }
 
-fn run() -> Result<(), String> {
+fn run_all() -> Result<(), String> {
     println!(
         "unstick demo: the tutorials' client/server systems, framed so TCP cannot glue or split messages.\n"
     );

@@ -2,25 +2,21 @@
 //! 4-byte big-endian integer; the client prints it raw and as RFC 3339.
 //!
 //! ```text
-//! cargo run -p unstick-std --example time -- server --listen 127.0.0.1:8090
-//! cargo run -p unstick-std --example time -- client --connect 127.0.0.1:8090
+//! unstick time server --listen 127.0.0.1:8090
+//! unstick time client --connect 127.0.0.1:8090
 //! ```
-
-#[path = "tutorial/mod.rs"]
-mod tutorial;
 
 use std::net::{SocketAddr, UdpSocket};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use tutorial::cli::{self, parse_duration};
-use tutorial::time;
+use crate::tutorial::cli::{self, parse_duration};
+use crate::tutorial::time;
+use clap::Subcommand;
 
-/// UDP time service (seed 002's 时间服务端): 4-byte big-endian Unix seconds.
-#[derive(Parser, Debug)]
-#[command(version)]
-struct Args {
+/// The tutorials' UDP time service (时间服务端): 4-byte big-endian Unix seconds.
+#[derive(clap::Args, Debug)]
+pub struct Args {
     #[command(subcommand)]
     command: Command,
 }
@@ -47,8 +43,8 @@ enum Command {
     },
 }
 
-fn main() -> ExitCode {
-    let args = Args::parse();
+/// Runs the subcommand; an error is one line on stderr and exit status 1.
+pub fn run(args: Args) -> ExitCode {
     cli::run("time", || match args.command {
         Command::Server {
             listen,

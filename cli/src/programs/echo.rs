@@ -1,29 +1,25 @@
 //! The tutorials' upper-casing echo service over length frames.
 //!
 //! ```text
-//! cargo run -p unstick-std --example echo -- server --mode event-loop --listen 127.0.0.1:8080
-//! cargo run -p unstick-std --example echo -- client --connect 127.0.0.1:8080 hello world
+//! unstick echo server --mode event-loop --listen 127.0.0.1:8080
+//! unstick echo client --connect 127.0.0.1:8080 hello world
 //! ```
 //!
 //! Byte-compatible with seed 002's "循环通信" Python client and server (`struct.pack("!I")`);
 //! use `--header i32le` for peers that send `struct.pack("i")`.
 
-#[path = "tutorial/mod.rs"]
-mod tutorial;
-
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use tutorial::cli::{self, parse_duration, parse_size};
-use tutorial::echo::{self, Mode, ServerConfig};
+use crate::tutorial::cli::{self, parse_duration, parse_size};
+use crate::tutorial::echo::{self, Mode, ServerConfig};
+use clap::Subcommand;
 use unstick::LengthField;
 
 /// Upper-casing echo over length-prefixed frames (the tutorials' 循环通信 / socketserver demo).
-#[derive(Parser, Debug)]
-#[command(version)]
-struct Args {
+#[derive(clap::Args, Debug)]
+pub struct Args {
     #[command(subcommand)]
     command: Command,
 }
@@ -92,8 +88,8 @@ enum Command {
     },
 }
 
-fn main() -> ExitCode {
-    let args = Args::parse();
+/// Runs the subcommand; an error is one line on stderr and exit status 1.
+pub fn run(args: Args) -> ExitCode {
     cli::run("echo", || match args.command {
         Command::Server {
             listen,

@@ -1,15 +1,12 @@
 //! Seed 004's file upload over JSON-header frames, with the SHA-256 checked.
 //!
 //! ```text
-//! cargo run -p unstick-std --example file -- recv --dir /tmp/inbox --listen 127.0.0.1:9000
-//! cargo run -p unstick-std --example file -- send --connect 127.0.0.1:9000 ./big.iso
+//! unstick file recv --dir /tmp/inbox --listen 127.0.0.1:9000
+//! unstick file send --connect 127.0.0.1:9000 ./big.iso
 //! ```
 //!
 //! Each file is `{"filename": NAME, "total_size": N, "hash": SHA256_HEX}` + N bytes; use
 //! `--header i32le` for the tutorial's `struct.pack('i', len(header_bytes))` peers.
-
-#[path = "tutorial/mod.rs"]
-mod tutorial;
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
@@ -17,15 +14,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use tutorial::cli::{self, parse_duration, parse_size};
-use tutorial::file::{self, FileConfig};
+use crate::tutorial::cli::{self, parse_duration, parse_size};
+use crate::tutorial::file::{self, FileConfig};
+use clap::Subcommand;
 use unstick::LengthField;
 
-/// File transfer over JSON-header frames (seed 004's header_dic upload), SHA-256 checked.
-#[derive(Parser, Debug)]
-#[command(version)]
-struct Args {
+/// File transfer over JSON-header frames (the tutorials' header_dic upload), SHA-256 checked.
+#[derive(clap::Args, Debug)]
+pub struct Args {
     #[command(subcommand)]
     command: Command,
     /// Length header in front of the JSON header: u32be (struct.pack("!I")) or i32le
@@ -68,8 +64,8 @@ enum Command {
     },
 }
 
-fn main() -> ExitCode {
-    let args = Args::parse();
+/// Runs the subcommand; an error is one line on stderr and exit status 1.
+pub fn run(args: Args) -> ExitCode {
     let mut config = FileConfig {
         header: args.header,
         max_size: u64::MAX,

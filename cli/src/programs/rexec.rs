@@ -2,12 +2,9 @@
 //!
 //! ```text
 //! head -c 32 /dev/urandom > key
-//! cargo run -p unstick-std --example rexec -- server --key-file key --listen 127.0.0.1:8001
-//! cargo run -p unstick-std --example rexec -- client --key-file key --connect 127.0.0.1:8001 ls -l
+//! unstick rexec server --key-file key --listen 127.0.0.1:8001
+//! unstick rexec client --key-file key --connect 127.0.0.1:8001 ls -l
 //! ```
-
-#[path = "tutorial/mod.rs"]
-mod tutorial;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
@@ -15,15 +12,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use tutorial::cli::{self, parse_duration, parse_size};
-use tutorial::rexec::{self, ServerConfig};
+use crate::tutorial::cli::{self, parse_duration, parse_size};
+use crate::tutorial::rexec::{self, ServerConfig};
+use clap::Subcommand;
 use unstick::LengthField;
 
 /// Remote commands after an HMAC-SHA256 challenge-response handshake.
-#[derive(Parser, Debug)]
-#[command(version)]
-struct Args {
+#[derive(clap::Args, Debug)]
+pub struct Args {
     #[command(subcommand)]
     command: Command,
     /// File holding the shared key (its exact bytes, at least 16).
@@ -74,8 +70,8 @@ enum Command {
     },
 }
 
-fn main() -> ExitCode {
-    let args = Args::parse();
+/// Runs the subcommand; an error is one line on stderr and exit status 1.
+pub fn run(args: Args) -> ExitCode {
     cli::run("rexec", || {
         let key_file = args.key_file.ok_or("--key-file is required")?;
         let key = rexec::load_key(&key_file)?;
