@@ -4,12 +4,17 @@
 // A binary: nothing is reachable from outside, and `pub` marks what a module offers the others.
 #![allow(unreachable_pub)]
 
+mod capture;
+mod fields;
+mod inspect;
 mod programs;
+mod style;
 mod tutorial;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use unstick::FrameFormat;
 
 /// Length-framed streams: run the tutorials' programs, inspect captures, frame and unframe.
 #[derive(Parser, Debug)]
@@ -31,6 +36,34 @@ enum Command {
     Time(programs::time::Args),
     /// Every tutorial system at once, in-process on loopback ports, narrated.
     Demo,
+    /// Decode a captured stream (raw bytes, or a pcap/pcapng file's TCP streams) frame by frame,
+    /// and explain where and why it fails.
+    Inspect(inspect::Args),
+    /// List the preset frame formats and what each frames.
+    Formats,
+}
+
+/// Parses `--format`: a preset, a length field, or either with settings (`grpc,max=4MiB`).
+pub fn parse_format(text: &str) -> Result<FrameFormat, String> {
+    text.parse::<FrameFormat>().map_err(|e| {
+        let item = e.item(text);
+        if item.is_empty() {
+            e.to_string()
+        } else {
+            format!("{e} ({item:?})")
+        }
+    })
+}
+
+fn formats() -> ExitCode {
+    println!("{:<18} {:<28} frames", "preset", "spec");
+    for p in FrameFormat::PRESETS {
+        println!("{:<18} {:<28} {}", p.name, p.format.to_string(), p.about);
+    }
+    println!(
+        "\nOr a length field (u8, u16be, u24le, u32be, i32le, u64be, leb128, quic, ...) with settings:\nhead=N, length=FIELD, adjust=N, max=SIZE, oversize=reject|skip, non-minimal, streaming."
+    );
+    ExitCode::SUCCESS
 }
 
 fn main() -> ExitCode {
@@ -40,5 +73,7 @@ fn main() -> ExitCode {
         Command::Rexec(args) => programs::rexec::run(args),
         Command::Time(args) => programs::time::run(args),
         Command::Demo => programs::demo::run(),
+        Command::Inspect(args) => inspect::run(args),
+        Command::Formats => formats(),
     }
 }

@@ -1,0 +1,593 @@
+//! `unstick inspect`: decode a captured stream frame by frame, and when it fails, say where and
+//! why in words a person can act on.
+
+use std::fmt::Write as _;
+use std::io::{self, Read, Write};
+use std::ops::Range;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use unstick::{DecodeError, Event, FrameFormat, LengthDecoder, LengthField, Oversize};
+
+use crate::capture;
+use crate::fields;
+use crate::style::{ColorChoice, Paint};
+
+/// Exit status when a stream does not decode (input errors are 1, usage errors 2).
+pub const FRAMING_FAILED: u8 = 3;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Frame format: a preset (grpc, postgres, tls, mqtt, ...: `unstick formats` lists them), a
+    /// length field (u32be, i32le, leb128, ...), or either followed by settings
+    /// (`u16le,head=2,adjust=-2,max=1MiB`).
+    #[arg(long, short, default_value = "u32be", value_parser = crate::parse_format)]
+    format: FrameFormat,
+    /// Print one JSON object per frame (and per failure) instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// List the formats under which each stream decodes completely, best first.
+    #[arg(long)]
+    guess: bool,
+    /// Read the input as raw stream bytes even if it starts like a pcap or pcapng file.
+    #[arg(long)]
+    raw: bool,
+    /// Show at most this many frames per stream (0: all); the rest are counted.
+    #[arg(long, default_value_t = 0)]
+    max_rows: u64,
+    /// Colour: auto (only on a terminal, never with NO_COLOR set), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// A pcap or pcapng capture (each TCP direction is one stream), or raw stream bytes; `-` or
+    /// nothing reads standard input.
+    input: Option<PathBuf>,
+}
+
+/// One stream to decode: a TCP direction of a capture, or the whole raw input.
+struct Stream {
+    name: Option<String>,
+    bytes: Vec<u8>,
+    /// Bytes missing after `bytes` (a hole in the capture).
+    hole: Option<u64>,
+}
+
+/// A frame found in a stream, by position.
+struct Row {
+    index: u64,
+    offset: u64,
+    head: Range<usize>,
+    payload: Range<usize>,
+}
+
+/// How decoding a stream ended.
+enum End {
+    /// On a frame boundary at the end of the bytes.
+    Clean,
+    Failed(DecodeError),
+}
+
+/// Everything decoded from one stream.
+struct Decoded {
+    rows: Vec<Row>,
+    skipped: u64,
+    end: End,
+}
+
+/// Decodes the whole of `bytes` with `format`. One chunk: every frame is a slice of `bytes`.
+fn decode(bytes: &[u8], format: FrameFormat) -> Result<Decoded, String> {
+    let format = format.with_streaming(false);
+    let mut decoder =
+        LengthDecoder::new(format, Vec::new()).map_err(|e| format!("unusable format: {e}"))?;
+    let base = bytes.as_ptr() as usize;
+    // An empty part may point anywhere; a non-empty one lies in `bytes` (one chunk).
+    let range = |part: &[u8]| {
+        let start = (part.as_ptr() as usize).wrapping_sub(base);
+        match start.checked_add(part.len()) {
+            Some(end) if !part.is_empty() && end <= bytes.len() => start..end,
+            _ => 0..0,
+        }
+    };
+    let (mut rows, mut skipped, mut at) = (Vec::new(), 0, 0usize);
+    loop {
+        let offset = decoder.offset();
+        let step = match decoder.decode(bytes.get(at..).unwrap_or(&[])) {
+            Ok(step) => step,
+            Err(e) => {
+                return Ok(Decoded {
+                    rows,
+                    skipped,
+                    end: End::Failed(e),
+                });
+            }
+        };
+        at += step.consumed;
+        match step.event {
+            Some(Event::Frame(frame)) => rows.push(Row {
+                index: rows.len() as u64 + skipped,
+                offset,
+                head: range(frame.head),
+                payload: range(frame.payload),
+            }),
+            Some(Event::Skipped { .. }) => skipped += 1,
+            Some(_) => {}
+            None => break,
+        }
+    }
+    let end = match decoder.end_stream() {
+        Ok(()) => End::Clean,
+        Err(e) => End::Failed(e),
+    };
+    Ok(Decoded { rows, skipped, end })
+}
+
+pub fn run(args: Args) -> ExitCode {
+    match inspect(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("unstick inspect: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn read_input(path: &Option<PathBuf>) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    match path {
+        Some(p) if p.as_os_str() != "-" => {
+            bytes = std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?
+        }
+        _ => {
+            io::stdin()
+                .lock()
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+        }
+    }
+    Ok(bytes)
+}
+
+fn streams(args: &Args) -> Result<Vec<Stream>, String> {
+    let bytes = read_input(&args.input)?;
+    if args.raw || !capture::is_capture(&bytes) {
+        return Ok(vec![Stream {
+            name: None,
+            bytes,
+            hole: None,
+        }]);
+    }
+    let flows = capture::read_capture(&bytes[..]).map_err(|e| e.to_string())?;
+    Ok(flows
+        .into_iter()
+        .map(|flow| Stream {
+            name: Some(flow.name()),
+            bytes: flow.bytes,
+            hole: flow.hole,
+        })
+        .collect())
+}
+
+fn inspect(args: &Args) -> Result<ExitCode, String> {
+    let streams = streams(args)?;
+    let paint = Paint::for_stdout(args.color);
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut failed = false;
+    let write_err = |e: io::Error| format!("cannot write the report: {e}");
+    for stream in &streams {
+        if args.guess {
+            guess(&mut out, stream, args.json, paint).map_err(write_err)?;
+            continue;
+        }
+        let decoded = decode(&stream.bytes, args.format)?;
+        failed |= matches!(decoded.end, End::Failed(_)) || stream.hole.is_some();
+        if args.json {
+            report_json(&mut out, stream, args, &decoded).map_err(write_err)?;
+        } else {
+            report_text(&mut out, stream, args, &decoded, paint).map_err(write_err)?;
+        }
+    }
+    out.flush().map_err(write_err)?;
+    Ok(if failed {
+        ExitCode::from(FRAMING_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The first bytes of a payload as hex and as text, `...` when there is more.
+fn preview(payload: &[u8]) -> (String, String) {
+    const SHOWN: usize = 16;
+    let shown = &payload[..payload.len().min(SHOWN)];
+    let mut hex = shown
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut text: String = shown.iter().map(|&b| printable(b)).collect();
+    if payload.len() > SHOWN {
+        hex.push_str(" ...");
+        text.push_str("...");
+    }
+    (hex, text)
+}
+
+fn printable(b: u8) -> char {
+    if b.is_ascii_graphic() || b == b' ' {
+        char::from(b)
+    } else {
+        '.'
+    }
+}
+
+/// `compressed=1`, `type="Q"`: the named fields of the format's preset.
+fn field_values(format: FrameFormat, head: &[u8], payload: &[u8]) -> Vec<(String, String)> {
+    let Some(name) = fields::preset_name(format) else {
+        return Vec::new();
+    };
+    fields::of(name)
+        .iter()
+        .filter_map(|f| {
+            fields::value(f, head, payload).map(|v| (f.name.to_string(), v.to_string()))
+        })
+        .collect()
+}
+
+fn report_text(
+    out: &mut impl Write,
+    stream: &Stream,
+    args: &Args,
+    decoded: &Decoded,
+    paint: Paint,
+) -> io::Result<()> {
+    let bytes = &stream.bytes;
+    let title = match &stream.name {
+        Some(name) => format!("{name}: {} bytes", bytes.len()),
+        None => format!("{} bytes", bytes.len()),
+    };
+    writeln!(
+        out,
+        "{}",
+        paint.bold(&format!("== {title}, format {}", args.format))
+    )?;
+    let shown = if args.max_rows == 0 {
+        decoded.rows.len()
+    } else {
+        decoded.rows.len().min(args.max_rows as usize)
+    };
+    for row in &decoded.rows[..shown] {
+        let head = bytes.get(row.head.clone()).unwrap_or(&[]);
+        let payload = bytes.get(row.payload.clone()).unwrap_or(&[]);
+        let (hex, text) = preview(payload);
+        let mut line = format!(
+            "{} {} ",
+            paint.dim(&format!("{:>10}", row.offset)),
+            paint.dim(&format!("#{:<6}", row.index)),
+        );
+        if !head.is_empty() {
+            let _ = write!(line, "head {} ", paint.cyan(&fields::hex(head)));
+        }
+        for (name, value) in field_values(args.format, head, payload) {
+            let _ = write!(line, "{} ", paint.cyan(&format!("{name}={value}")));
+        }
+        let _ = write!(line, "len {:<7} {hex}  |{text}|", payload.len());
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    if shown < decoded.rows.len() {
+        writeln!(
+            out,
+            "{}",
+            paint.dim(&format!("... {} more frames", decoded.rows.len() - shown))
+        )?;
+    }
+    let mut summary = format!("{} frames", decoded.rows.len());
+    if decoded.skipped > 0 {
+        let _ = write!(summary, ", {} skipped as over the limit", decoded.skipped);
+    }
+    match &decoded.end {
+        End::Clean if stream.hole.is_none() => writeln!(
+            out,
+            "{}",
+            paint.green(&format!("{summary}; the stream ends on a frame boundary"))
+        )?,
+        End::Clean => {}
+        End::Failed(e) => {
+            writeln!(out, "{summary}; then:")?;
+            writeln!(out, "{}", paint.red(&format!("error: {e}")))?;
+            for hint in diagnose(bytes, args.format, e) {
+                writeln!(out, "{}", paint.yellow(&format!("  {hint}")))?;
+            }
+        }
+    }
+    if let Some(missing) = stream.hole {
+        writeln!(
+            out,
+            "{}",
+            paint.yellow(&format!(
+                "  the capture lacks {missing} bytes of this direction after byte {}: packets were lost or not captured, so it is followed only up to there",
+                bytes.len()
+            ))
+        )?;
+    }
+    writeln!(out)
+}
+
+fn report_json(
+    out: &mut impl Write,
+    stream: &Stream,
+    args: &Args,
+    decoded: &Decoded,
+) -> io::Result<()> {
+    let bytes = &stream.bytes;
+    let shown = if args.max_rows == 0 {
+        decoded.rows.len()
+    } else {
+        decoded.rows.len().min(args.max_rows as usize)
+    };
+    for row in &decoded.rows[..shown] {
+        let head = bytes.get(row.head.clone()).unwrap_or(&[]);
+        let payload = bytes.get(row.payload.clone()).unwrap_or(&[]);
+        let (_, text) = preview(payload);
+        let fields: serde_json::Map<String, serde_json::Value> = fields::preset_name(args.format)
+            .map(fields::of)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|f| {
+                fields::value(f, head, payload).map(|v| {
+                    let v = match v {
+                        fields::Value::Number(n) => serde_json::Value::from(n),
+                        fields::Value::Text(t) => serde_json::Value::from(t),
+                    };
+                    (f.name.to_string(), v)
+                })
+            })
+            .collect();
+        let object = serde_json::json!({
+            "stream": stream.name,
+            "frame": row.index,
+            "offset": row.offset,
+            "head": fields::hex(head),
+            "fields": fields,
+            "length": payload.len(),
+            "preview_hex": fields::hex(&payload[..payload.len().min(16)]),
+            "preview_text": text,
+        });
+        writeln!(out, "{object}")?;
+    }
+    if let End::Failed(e) = &decoded.end {
+        let object = serde_json::json!({
+            "stream": stream.name,
+            "error": e.to_string(),
+            "frame": e.frame(),
+            "offset": e.offset(),
+            "hints": diagnose(bytes, args.format, e),
+        });
+        writeln!(out, "{object}")?;
+    }
+    if let Some(missing) = stream.hole {
+        let object = serde_json::json!({
+            "stream": stream.name,
+            "error": "the capture lacks bytes of this direction",
+            "offset": bytes.len(),
+            "missing": missing,
+        });
+        writeln!(out, "{object}")?;
+    }
+    Ok(())
+}
+
+/// Sentences about why `bytes` failed to decode with `format` where `error` says.
+pub fn diagnose(bytes: &[u8], format: FrameFormat, error: &DecodeError) -> Vec<String> {
+    let mut hints = Vec::new();
+    let at = usize::try_from(error.offset()).unwrap_or(usize::MAX);
+    let here = bytes.get(at..).unwrap_or(&[]);
+    let context: String = here.iter().take(24).map(|&b| printable(b)).collect();
+    // What the length field's bytes would read as text.
+    let field_start = at.saturating_add(format.head_len());
+    let field_len = match format.length() {
+        LengthField::Fixed(int) => int.len(),
+        _ => 1,
+    };
+    let field = bytes
+        .get(field_start..field_start.saturating_add(field_len))
+        .unwrap_or(&[]);
+    if let Some(kind) = looks_like(here) {
+        hints.push(format!(
+            "the bytes at {at} look like {kind}, not a length-framed stream"
+        ));
+    } else if field.len() > 1 && field.iter().all(|&b| b.is_ascii_graphic() || b == b' ') {
+        let text: String = field.iter().map(|&b| char::from(b)).collect();
+        hints.push(format!(
+            "the length field's bytes ({}) read as the text {text:?}: this is text, not a length; the peer speaks a text protocol, or the stream lost sync before byte {at} (the bytes there read {context:?})",
+            spaced_hex(field)
+        ));
+    }
+    match *error {
+        // A length that is really text or another protocol needs no higher limit.
+        DecodeError::FrameTooLarge { len, max, .. } if hints.is_empty() => hints.push(format!(
+            "frame {} announces {len} bytes, over the limit of {max}; if frames really are that large, raise it: --format '{}'",
+            error.frame(),
+            format.with_max_frame_len(len.next_power_of_two().max(len))
+        )),
+        DecodeError::TruncatedFrame { missing, .. } => hints.push(format!(
+            "the stream ends {missing} bytes short of the end of frame {}: the capture was cut short, packets were lost, or the length is wrong",
+            error.frame()
+        )),
+        DecodeError::TruncatedPrefix { .. } => hints.push(
+            "the stream ends inside a frame's prefix: the capture was cut short or the sender stopped mid-frame".to_string(),
+        ),
+        _ => {}
+    }
+    let others = decoding_formats(bytes);
+    if !others.is_empty() {
+        let names: Vec<String> = others.iter().take(4).map(|c| c.name.clone()).collect();
+        hints.push(format!(
+            "the whole stream decodes cleanly as: {}",
+            names.join(", ")
+        ));
+    }
+    hints
+}
+
+fn spaced_hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What well-known non-framed protocol the bytes start like, if any.
+fn looks_like(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0x16, 0x03, 0x00..=0x04, ..] => {
+            Some("a TLS handshake record (16 03 0x): the connection is encrypted; try --format tls")
+        }
+        [0x14 | 0x15 | 0x17, 0x03, 0x00..=0x04, ..] => {
+            Some("a TLS record: the connection is encrypted; try --format tls")
+        }
+        _ if bytes.starts_with(b"PRI * HTTP/2.0") => {
+            Some("the HTTP/2 connection preface (skip its 24 bytes and use --format http2)")
+        }
+        _ if bytes.starts_with(b"HTTP/") => Some("an HTTP response"),
+        _ if [
+            &b"GET "[..],
+            b"POST ",
+            b"PUT ",
+            b"HEAD ",
+            b"DELETE ",
+            b"OPTIONS ",
+            b"PATCH ",
+            b"CONNECT ",
+        ]
+        .iter()
+        .any(|m| bytes.starts_with(m)) =>
+        {
+            Some("an HTTP request")
+        }
+        _ if bytes.starts_with(b"SSH-") => Some("an SSH banner"),
+        _ => None,
+    }
+}
+
+/// A format under which a stream decoded completely.
+pub struct Candidate {
+    pub name: String,
+    pub format: FrameFormat,
+    pub frames: usize,
+    /// The longest payload.
+    pub largest: usize,
+}
+
+impl Candidate {
+    /// The format to pass as `--format`: a bare field gets a limit that fits what was seen
+    /// (the default when that is enough), not the stream's length it was tried with.
+    fn spec(&self) -> String {
+        match FrameFormat::preset(&self.name) {
+            Some(_) => self.format.to_string(),
+            None => {
+                let max = (self.largest as u64).max(unstick::DEFAULT_MAX_FRAME_LEN);
+                self.format
+                    .with_max_frame_len(max.next_power_of_two())
+                    .to_string()
+            }
+        }
+    }
+}
+
+/// The formats `--guess` tries: every preset, then bare length fields with no limit but the
+/// stream's size.
+fn candidates(len: usize) -> Vec<(String, FrameFormat)> {
+    let mut list: Vec<(String, FrameFormat)> = FrameFormat::PRESETS
+        .iter()
+        .map(|p| (p.name.to_string(), p.format))
+        .collect();
+    let fields = [
+        "u8", "u16be", "u16le", "u24be", "u24le", "u32be", "u32le", "u64be", "u64le", "leb128",
+        "mqtt", "quic",
+    ];
+    for name in fields {
+        if let Ok(field) = name.parse::<LengthField>() {
+            let format = FrameFormat::new()
+                .with_length(field)
+                .with_max_frame_len(len as u64);
+            // A field already covered by a preset of the same shape is not listed twice.
+            if !list
+                .iter()
+                .any(|(_, f)| f.head_len() == 0 && f.length() == field && f.adjustment() == 0)
+            {
+                // `mqtt` alone names the preset; the bare field is `length=mqtt`.
+                let label = match FrameFormat::preset(name) {
+                    Some(_) => format!("length={name}"),
+                    None => name.to_string(),
+                };
+                list.push((label, format));
+            }
+        }
+    }
+    list
+}
+
+/// The formats under which all of `bytes` decodes to at least one frame, best first: fewer
+/// frames first (a wrong format that happens to fit cuts the stream into many small frames),
+/// then the list's order.
+pub fn decoding_formats(bytes: &[u8]) -> Vec<Candidate> {
+    if bytes.is_empty() {
+        return Vec::new();
+    }
+    let mut found: Vec<Candidate> = candidates(bytes.len())
+        .into_iter()
+        .filter_map(|(name, format)| {
+            let format = format.with_oversize(Oversize::Reject);
+            let decoded = decode(bytes, format).ok()?;
+            (matches!(decoded.end, End::Clean) && !decoded.rows.is_empty()).then(|| Candidate {
+                name,
+                format,
+                frames: decoded.rows.len(),
+                largest: decoded
+                    .rows
+                    .iter()
+                    .map(|r| r.payload.len())
+                    .max()
+                    .unwrap_or(0),
+            })
+        })
+        .collect();
+    found.sort_by_key(|c| c.frames);
+    found
+}
+
+fn guess(out: &mut impl Write, stream: &Stream, json: bool, paint: Paint) -> io::Result<()> {
+    let found = decoding_formats(&stream.bytes);
+    if json {
+        let list: Vec<serde_json::Value> = found
+            .iter()
+            .map(|c| serde_json::json!({"format": c.name, "spec": c.spec(), "frames": c.frames}))
+            .collect();
+        let object = serde_json::json!({"stream": stream.name, "bytes": stream.bytes.len(), "formats": list});
+        return writeln!(out, "{object}");
+    }
+    let title = match &stream.name {
+        Some(name) => format!("{name}: {} bytes", stream.bytes.len()),
+        None => format!("{} bytes", stream.bytes.len()),
+    };
+    writeln!(out, "{}", paint.bold(&format!("== {title}")))?;
+    if found.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            paint.yellow("no known format decodes the whole stream")
+        )?;
+        if let Some(kind) = looks_like(&stream.bytes) {
+            writeln!(out, "{}", paint.yellow(&format!("  it starts like {kind}")))?;
+        }
+    }
+    for c in &found {
+        writeln!(
+            out,
+            "{:<18} {:>8} frames   --format {}",
+            c.name,
+            c.frames,
+            paint.dim(&c.spec())
+        )?;
+    }
+    writeln!(out)
+}
