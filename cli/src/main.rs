@@ -7,6 +7,7 @@
 mod capture;
 mod fields;
 mod inspect;
+mod pipe;
 mod programs;
 mod style;
 mod tutorial;
@@ -39,6 +40,10 @@ enum Command {
     /// Decode a captured stream (raw bytes, or a pcap/pcapng file's TCP streams) frame by frame,
     /// and explain where and why it fails.
     Inspect(inspect::Args),
+    /// Wrap standard input into frames on standard output: one per line, or per chunk of N bytes.
+    Frame(pipe::FrameArgs),
+    /// Unwrap frames from standard input, writing their payloads to standard output.
+    Unframe(pipe::UnframeArgs),
     /// List the preset frame formats and what each frames.
     Formats,
 }
@@ -74,6 +79,8 @@ fn main() -> ExitCode {
         Command::Time(args) => programs::time::run(args),
         Command::Demo => programs::demo::run(),
         Command::Inspect(args) => inspect::run(args),
+        Command::Frame(args) => pipe::frame(args),
+        Command::Unframe(args) => pipe::unframe(args),
         Command::Formats => formats(),
     }
 }

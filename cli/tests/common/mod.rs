@@ -4,7 +4,7 @@
 // Each test file uses part of it, and nothing here is reachable from outside the test.
 #![allow(dead_code, unreachable_pub)]
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -28,16 +28,33 @@ pub fn unstick(args: &[&str], stdin: &[u8]) -> Output {
     let writer = std::thread::spawn(move || {
         let _ = input.write_all(&data);
     });
+    // Both pipes drained while it runs, so a large output cannot block it.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped")));
     let end = Instant::now() + TIMEOUT;
-    while child.try_wait().expect("waits").is_none() {
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waits") {
+            break status;
+        }
         if Instant::now() > end {
             let _ = child.kill();
             panic!("unstick {args:?} did not finish");
         }
         std::thread::sleep(Duration::from_millis(5));
-    }
+    };
     let _ = writer.join();
-    child.wait_with_output().expect("output")
+    Output {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
 }
 
 /// Stdout as text.
