@@ -5,6 +5,7 @@
 #![allow(unreachable_pub)]
 
 mod capture;
+mod dissector;
 mod fields;
 mod inspect;
 mod pipe;
@@ -44,8 +45,16 @@ enum Command {
     Frame(pipe::FrameArgs),
     /// Unwrap frames from standard input, writing their payloads to standard output.
     Unframe(pipe::UnframeArgs),
+    /// Write a Wireshark Lua dissector for a frame format (or the tutorials' JSON-header frames)
+    /// that reassembles frames across TCP segments.
+    Dissector(dissector::Args),
     /// List the preset frame formats and what each frames.
     Formats,
+    /// Print a shell completion script (bash: `source <(unstick completions bash)`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Parses `--format`: a preset, a length field, or either with settings (`grpc,max=4MiB`).
@@ -81,6 +90,16 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Frame(args) => pipe::frame(args),
         Command::Unframe(args) => pipe::unframe(args),
+        Command::Dissector(args) => dissector::run(args),
         Command::Formats => formats(),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "unstick",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
     }
 }
