@@ -2,11 +2,12 @@
 //! why in words a person can act on.
 
 use std::fmt::Write as _;
-use std::io::{self, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use indicatif::{ProgressBar, ProgressStyle};
 use unstick::{DecodeError, Event, FrameFormat, LengthDecoder, LengthField, Oversize};
 
 use crate::capture;
@@ -73,8 +74,32 @@ struct Decoded {
     end: End,
 }
 
+/// Inputs from this size on get progress bars (on a terminal).
+const PROGRESS_FROM: u64 = 16 << 20;
+
+/// A bar on standard error for `total` bytes of work, hidden unless stderr is a terminal and
+/// the work is large.
+fn progress(total: u64, what: &str) -> ProgressBar {
+    if total < PROGRESS_FROM || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
 /// Decodes the whole of `bytes` with `format`. One chunk: every frame is a slice of `bytes`.
 fn decode(bytes: &[u8], format: FrameFormat) -> Result<Decoded, String> {
+    decode_with(bytes, format, &ProgressBar::hidden())
+}
+
+/// [`decode`], moving `bar` along.
+fn decode_with(bytes: &[u8], format: FrameFormat, bar: &ProgressBar) -> Result<Decoded, String> {
     let format = format.with_streaming(false);
     let mut decoder =
         LengthDecoder::new(format, Vec::new()).map_err(|e| format!("unusable format: {e}"))?;
@@ -101,6 +126,9 @@ fn decode(bytes: &[u8], format: FrameFormat) -> Result<Decoded, String> {
             }
         };
         at += step.consumed;
+        if rows.len() % 4096 == 0 {
+            bar.set_position(at as u64);
+        }
         match step.event {
             Some(Event::Frame(frame)) => rows.push(Row {
                 index: rows.len() as u64 + skipped,
@@ -117,6 +145,7 @@ fn decode(bytes: &[u8], format: FrameFormat) -> Result<Decoded, String> {
         Ok(()) => End::Clean,
         Err(e) => End::Failed(e),
     };
+    bar.finish_and_clear();
     Ok(Decoded { rows, skipped, end })
 }
 
@@ -134,7 +163,23 @@ fn read_input(path: &Option<PathBuf>) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     match path {
         Some(p) if p.as_os_str() != "-" => {
-            bytes = std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?
+            let cannot = |e: io::Error| format!("cannot read {}: {e}", p.display());
+            let mut file = std::fs::File::open(p).map_err(cannot)?;
+            let size = file.metadata().map_err(cannot)?.len();
+            let bar = progress(size, "reading");
+            bytes.reserve(usize::try_from(size).unwrap_or(0));
+            let mut chunk = vec![0u8; 1 << 20];
+            loop {
+                let n = match file.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(cannot(e)),
+                };
+                bytes.extend_from_slice(&chunk[..n]);
+                bar.set_position(bytes.len() as u64);
+            }
+            bar.finish_and_clear();
         }
         _ => {
             io::stdin()
@@ -177,7 +222,8 @@ fn inspect(args: &Args) -> Result<ExitCode, String> {
             guess(&mut out, stream, args.json, paint).map_err(write_err)?;
             continue;
         }
-        let decoded = decode(&stream.bytes, args.format)?;
+        let bar = progress(stream.bytes.len() as u64, "decoding");
+        let decoded = decode_with(&stream.bytes, args.format, &bar)?;
         failed |= matches!(decoded.end, End::Failed(_)) || stream.hole.is_some();
         if args.json {
             report_json(&mut out, stream, args, &decoded).map_err(write_err)?;

@@ -92,11 +92,16 @@ fn completions_for_each_shell() {
 
 /// `unstick inspect` of a small stream on a pseudo-terminal (`script` from util-linux).
 fn on_a_terminal(no_color: bool) -> Option<String> {
+    inspect_on_a_terminal(b"\0\0\0\x02hi", no_color)
+}
+
+/// `unstick inspect --max-rows 1 FILE` on a pseudo-terminal: what the terminal showed.
+fn inspect_on_a_terminal(stream: &[u8], no_color: bool) -> Option<String> {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("stream.bin");
-    std::fs::write(&input, b"\0\0\0\x02hi").unwrap();
+    std::fs::write(&input, stream).unwrap();
     let program = format!(
-        "{} inspect {}",
+        "{} inspect --max-rows 1 {}",
         env!("CARGO_BIN_EXE_unstick"),
         input.display()
     );
@@ -124,4 +129,21 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     let plain = on_a_terminal(true).expect("script runs");
     assert!(!plain.contains('\x1b'), "{plain:?}");
     assert!(plain.contains("|hi|"));
+}
+
+#[test]
+fn long_inspections_show_progress_on_a_terminal_only() {
+    // 20 MiB of 16-byte frames: over the 16 MiB from which progress is shown.
+    let frame = [&16u32.to_be_bytes()[..], &[b'x'; 16]].concat();
+    let stream = frame.repeat((20 << 20) / frame.len());
+    let shown = inspect_on_a_terminal(&stream, true).expect("script runs");
+    assert!(
+        shown.contains("reading ["),
+        "{}",
+        &shown[..shown.len().min(300)]
+    );
+    assert!(shown.contains("decoding ["));
+    let piped = unstick(&["inspect", "--max-rows", "1"], &stream);
+    assert!(piped.status.success());
+    assert!(piped.stderr.is_empty(), "{}", error_text(&piped));
 }
