@@ -491,7 +491,7 @@ pub fn exchange(
     Ok(replies)
 }
 
-/// Load figures of [`bench`].
+/// Load figures of [`bench()`].
 #[derive(Debug, Clone, Copy)]
 pub struct BenchReport {
     /// Frames answered (and checked) in all.
