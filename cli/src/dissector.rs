@@ -19,8 +19,8 @@ pub struct Args {
     /// JSON header's size, and the header's `total_size` the body's.
     #[arg(long)]
     json_header: bool,
-    /// The JSON header's body-size field, with --json-header.
-    #[arg(long, default_value = "total_size", requires = "json_header")]
+    /// The JSON header's body-size field, with --json-header (letters, digits and `_`).
+    #[arg(long, default_value = "total_size", requires = "json_header", value_parser = parse_key)]
     size_field: String,
     /// TCP ports to dissect this way (also available under "Decode As..." for any port).
     #[arg(long = "port", value_name = "PORT")]
@@ -43,7 +43,23 @@ fn parse_name(text: &str) -> Result<String, String> {
     }
 }
 
+/// A JSON key that can also name a Wireshark field: letters, digits, `_`.
+fn parse_key(text: &str) -> Result<String, String> {
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        Ok(text.to_string())
+    } else {
+        Err("letters, digits and _ only".into())
+    }
+}
+
 pub fn run(args: Args) -> ExitCode {
+    let f = args.format;
+    if args.json_header && (f.head_len() != 0 || f.adjustment() != 0) {
+        eprintln!(
+            "unstick dissector: error: JSON-header frames have a length field only (no head, no adjustment): give one, such as --format u32be or --format 'i32le,max=1MiB'"
+        );
+        return ExitCode::from(2);
+    }
     let lua = if args.json_header {
         json_header(&args)
     } else {
@@ -186,7 +202,9 @@ proto.experts = {{ e_malformed }}
 local HEAD_LEN = {head}
 local ADJUSTMENT = {adjust}
 local MAX_PAYLOAD = {max}
+local LABEL = "{label}"
 "#,
+        label = name.to_uppercase(),
         head = format.head_len(),
         adjust = format.adjustment(),
         max = format.max_frame_len(),
@@ -217,6 +235,15 @@ local MAX_PAYLOAD = {max}
     let _ = write!(
         lua,
         r#"
+-- The rest of the segment from `offset` as this protocol's item, marked malformed.
+local function malformed(tvb, pinfo, tree, offset, why)
+    pinfo.cols.protocol = LABEL
+    pinfo.cols.info = "malformed: " .. why
+    local item = tree:add(proto, tvb(offset))
+    item:add_proto_expert_info(e_malformed, why)
+    return tvb:len()
+end
+
 function proto.dissector(tvb, pinfo, tree)
     local total = tvb:len()
     local offset = 0
@@ -235,13 +262,11 @@ function proto.dissector(tvb, pinfo, tree)
             return total
         end
         if field_len == false then
-            tree:add_proto_expert_info(e_malformed, value)
-            return total
+            return malformed(tvb, pinfo, tree, offset, value)
         end
         local payload_len = value + ADJUSTMENT
         if payload_len < 0 or payload_len > MAX_PAYLOAD then
-            tree:add_proto_expert_info(e_malformed, "payload length " .. payload_len .. " outside 0.." .. MAX_PAYLOAD)
-            return total
+            return malformed(tvb, pinfo, tree, offset, "payload length " .. payload_len .. " outside 0.." .. MAX_PAYLOAD)
         end
         local frame_len = HEAD_LEN + field_len + payload_len
         if avail < frame_len then
@@ -279,14 +304,8 @@ fn json_header(args: &Args) -> String {
     let format = args.format;
     let name = &args.name;
     let size_field = &args.size_field;
-    // The name inside a Lua pattern: its magic characters escaped.
-    let size_pattern: String = size_field
-        .chars()
-        .flat_map(|c| {
-            let magic = "^$()%.[]*+-?".contains(c);
-            [magic.then_some('%'), Some(c)].into_iter().flatten()
-        })
-        .collect();
+    // Letters, digits and `_` only (checked): safe in a Lua pattern, string and field name.
+    let size_pattern = size_field;
     let mut lua = String::new();
     let _ = writeln!(
         lua,
@@ -307,7 +326,18 @@ proto.experts = {{ e_malformed }}
 local json = Dissector.get("json")
 
 local MAX_HEADER = {max}
+local LABEL = "{label}"
+
+-- The rest of the segment from `offset` as this protocol's item, marked malformed.
+local function malformed(tvb, pinfo, tree, offset, why)
+    pinfo.cols.protocol = LABEL
+    pinfo.cols.info = "malformed: " .. why
+    local item = tree:add(proto, tvb(offset))
+    item:add_proto_expert_info(e_malformed, why)
+    return tvb:len()
+end
 "#,
+        label = name.to_uppercase(),
         field = format.length(),
         max = format.max_frame_len(),
     );
@@ -328,8 +358,7 @@ function proto.dissector(tvb, pinfo, tree)
             return total
         end
         if field_len == false or header_len > MAX_HEADER then
-            tree:add_proto_expert_info(e_malformed, "header length outside 0.." .. MAX_HEADER)
-            return total
+            return malformed(tvb, pinfo, tree, offset, "header length outside 0.." .. MAX_HEADER)
         end
         if avail < field_len + header_len then
             pinfo.desegment_offset = offset
@@ -339,8 +368,7 @@ function proto.dissector(tvb, pinfo, tree)
         local text = tvb(offset + field_len, header_len):string()
         local size = text:match('"{size_pattern}"%s*:%s*(%d+)')
         if size == nil then
-            tree:add_proto_expert_info(e_malformed, "no \"{size_field}\" in the header")
-            return total
+            return malformed(tvb, pinfo, tree, offset, "no {size_field} in the header")
         end
         size = tonumber(size)
         local frame_len = field_len + header_len + size

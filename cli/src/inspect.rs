@@ -3,7 +3,6 @@
 
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Read, Write};
-use std::ops::Range;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -52,28 +51,6 @@ struct Stream {
     hole: Option<u64>,
 }
 
-/// A frame found in a stream, by position.
-struct Row {
-    index: u64,
-    offset: u64,
-    head: Range<usize>,
-    payload: Range<usize>,
-}
-
-/// How decoding a stream ended.
-enum End {
-    /// On a frame boundary at the end of the bytes.
-    Clean,
-    Failed(DecodeError),
-}
-
-/// Everything decoded from one stream.
-struct Decoded {
-    rows: Vec<Row>,
-    skipped: u64,
-    end: End,
-}
-
 /// Inputs from this size on get progress bars (on a terminal).
 const PROGRESS_FROM: u64 = 16 << 20;
 
@@ -93,13 +70,38 @@ fn progress(total: u64, what: &str) -> ProgressBar {
     bar
 }
 
-/// Decodes the whole of `bytes` with `format`. One chunk: every frame is a slice of `bytes`.
-fn decode(bytes: &[u8], format: FrameFormat) -> Result<Decoded, String> {
-    decode_with(bytes, format, &ProgressBar::hidden())
+/// A frame found in a stream.
+struct Found<'a> {
+    index: u64,
+    offset: u64,
+    head: &'a [u8],
+    payload: &'a [u8],
 }
 
-/// [`decode`], moving `bar` along.
-fn decode_with(bytes: &[u8], format: FrameFormat, bar: &ProgressBar) -> Result<Decoded, String> {
+/// How decoding a stream ended.
+enum End {
+    /// On a frame boundary at the end of the bytes.
+    Clean,
+    Failed(DecodeError),
+}
+
+/// What decoding a whole stream found, besides the frames themselves.
+struct Summary {
+    frames: u64,
+    skipped: u64,
+    /// The longest payload.
+    largest: u64,
+    end: End,
+}
+
+/// Decodes the whole of `bytes` with `format`, handing each frame to `on_frame` (nothing is
+/// kept per frame). One chunk: every frame is a slice of `bytes`.
+fn decode(
+    bytes: &[u8],
+    format: FrameFormat,
+    bar: &ProgressBar,
+    mut on_frame: impl FnMut(Found<'_>) -> io::Result<()>,
+) -> Result<Summary, String> {
     let format = format.with_streaming(false);
     let mut decoder =
         LengthDecoder::new(format, Vec::new()).map_err(|e| format!("unusable format: {e}"))?;
@@ -112,41 +114,55 @@ fn decode_with(bytes: &[u8], format: FrameFormat, bar: &ProgressBar) -> Result<D
             _ => 0..0,
         }
     };
-    let (mut rows, mut skipped, mut at) = (Vec::new(), 0, 0usize);
+    let write_err = |e: io::Error| format!("cannot write the report: {e}");
+    let mut summary = Summary {
+        frames: 0,
+        skipped: 0,
+        largest: 0,
+        end: End::Clean,
+    };
+    let mut at = 0usize;
     loop {
         let offset = decoder.offset();
+        let index = decoder.frames();
         let step = match decoder.decode(bytes.get(at..).unwrap_or(&[])) {
             Ok(step) => step,
             Err(e) => {
-                return Ok(Decoded {
-                    rows,
-                    skipped,
-                    end: End::Failed(e),
-                });
+                summary.end = End::Failed(e);
+                bar.finish_and_clear();
+                return Ok(summary);
             }
         };
         at += step.consumed;
-        if rows.len() % 4096 == 0 {
-            bar.set_position(at as u64);
-        }
-        match step.event {
-            Some(Event::Frame(frame)) => rows.push(Row {
-                index: rows.len() as u64 + skipped,
-                offset,
-                head: range(frame.head),
-                payload: range(frame.payload),
-            }),
-            Some(Event::Skipped { .. }) => skipped += 1,
-            Some(_) => {}
+        let parts = match step.event {
+            Some(Event::Frame(frame)) => Some((range(frame.head), range(frame.payload))),
+            Some(Event::Skipped { .. }) => {
+                summary.skipped += 1;
+                None
+            }
+            Some(_) => None,
             None => break,
+        };
+        if let Some((head, payload)) = parts {
+            summary.frames += 1;
+            summary.largest = summary.largest.max(payload.len() as u64);
+            if summary.frames.is_multiple_of(4096) {
+                bar.set_position(at as u64);
+            }
+            on_frame(Found {
+                index,
+                offset,
+                head: bytes.get(head).unwrap_or(&[]),
+                payload: bytes.get(payload).unwrap_or(&[]),
+            })
+            .map_err(write_err)?;
         }
     }
-    let end = match decoder.end_stream() {
-        Ok(()) => End::Clean,
-        Err(e) => End::Failed(e),
-    };
+    if let Err(e) = decoder.end_stream() {
+        summary.end = End::Failed(e);
+    }
     bar.finish_and_clear();
-    Ok(Decoded { rows, skipped, end })
+    Ok(summary)
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -191,47 +207,63 @@ fn read_input(path: &Option<PathBuf>) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-fn streams(args: &Args) -> Result<Vec<Stream>, String> {
+/// The streams of the input, and what is wrong with the capture as a whole (a file cut
+/// short, packets whose headers could not be parsed).
+fn streams(args: &Args) -> Result<(Vec<Stream>, Option<String>), String> {
     let bytes = read_input(&args.input)?;
     if args.raw || !capture::is_capture(&bytes) {
-        return Ok(vec![Stream {
+        let stream = Stream {
             name: None,
             bytes,
             hole: None,
-        }]);
+        };
+        return Ok((vec![stream], None));
     }
-    let flows = capture::read_capture(&bytes[..]).map_err(|e| e.to_string())?;
-    Ok(flows
+    let capture = capture::read_capture(&bytes[..]).map_err(|e| e.to_string())?;
+    let mut problems = Vec::new();
+    if let Some(packets) = capture.truncated_after {
+        problems.push(format!(
+            "the capture is truncated: it ends inside the block after packet {packets} (the packets before it are shown)"
+        ));
+    }
+    if capture.damaged > 0 {
+        problems.push(format!(
+            "{} packets' headers could not be parsed and were left out",
+            capture.damaged
+        ));
+    }
+    let streams = capture
+        .flows
         .into_iter()
         .map(|flow| Stream {
             name: Some(flow.name()),
             bytes: flow.bytes,
             hole: flow.hole,
         })
-        .collect())
+        .collect();
+    Ok((streams, (!problems.is_empty()).then(|| problems.join("; "))))
 }
 
 fn inspect(args: &Args) -> Result<ExitCode, String> {
-    let streams = streams(args)?;
+    let (streams, problem) = streams(args)?;
     let paint = Paint::for_stdout(args.color);
     let mut out = io::BufWriter::new(io::stdout().lock());
     let mut failed = false;
     let write_err = |e: io::Error| format!("cannot write the report: {e}");
     for stream in &streams {
-        if args.guess {
-            guess(&mut out, stream, args.json, paint).map_err(write_err)?;
-            continue;
-        }
-        let bar = progress(stream.bytes.len() as u64, "decoding");
-        let decoded = decode_with(&stream.bytes, args.format, &bar)?;
-        failed |= matches!(decoded.end, End::Failed(_)) || stream.hole.is_some();
-        if args.json {
-            report_json(&mut out, stream, args, &decoded).map_err(write_err)?;
+        failed |= if args.guess {
+            !guess(&mut out, stream, args.json, paint).map_err(write_err)?
+        } else if args.json {
+            !report_json(&mut out, stream, args)?
         } else {
-            report_text(&mut out, stream, args, &decoded, paint).map_err(write_err)?;
-        }
+            !report_text(&mut out, stream, args, paint)?
+        };
     }
     out.flush().map_err(write_err)?;
+    if let Some(problem) = problem {
+        // What was read is shown; the input itself is still at fault.
+        return Err(problem);
+    }
     Ok(if failed {
         ExitCode::from(FRAMING_FAILED)
     } else {
@@ -277,13 +309,14 @@ fn field_values(format: FrameFormat, head: &[u8], payload: &[u8]) -> Vec<(String
         .collect()
 }
 
+/// Writes one stream as a table; whether it decoded cleanly to its end.
 fn report_text(
     out: &mut impl Write,
     stream: &Stream,
     args: &Args,
-    decoded: &Decoded,
     paint: Paint,
-) -> io::Result<()> {
+) -> Result<bool, String> {
+    let write_err = |e: io::Error| format!("cannot write the report: {e}");
     let bytes = &stream.bytes;
     let title = match &stream.name {
         Some(name) => format!("{name}: {} bytes", bytes.len()),
@@ -293,112 +326,116 @@ fn report_text(
         out,
         "{}",
         paint.bold(&format!("== {title}, format {}", args.format))
-    )?;
-    let shown = if args.max_rows == 0 {
-        decoded.rows.len()
-    } else {
-        decoded.rows.len().min(args.max_rows as usize)
-    };
-    for row in &decoded.rows[..shown] {
-        let head = bytes.get(row.head.clone()).unwrap_or(&[]);
-        let payload = bytes.get(row.payload.clone()).unwrap_or(&[]);
-        let (hex, text) = preview(payload);
+    )
+    .map_err(write_err)?;
+    let bar = progress(bytes.len() as u64, "decoding");
+    let summary = decode(bytes, args.format, &bar, |f| {
+        if args.max_rows != 0 && f.index >= args.max_rows {
+            return Ok(());
+        }
+        let (hex, text) = preview(f.payload);
         let mut line = format!(
             "{} {} ",
-            paint.dim(&format!("{:>10}", row.offset)),
-            paint.dim(&format!("#{:<6}", row.index)),
+            paint.dim(&format!("{:>10}", f.offset)),
+            paint.dim(&format!("#{:<6}", f.index)),
         );
-        if !head.is_empty() {
-            let _ = write!(line, "head {} ", paint.cyan(&fields::hex(head)));
+        if !f.head.is_empty() {
+            let _ = write!(line, "head {} ", paint.cyan(&fields::hex(f.head)));
         }
-        for (name, value) in field_values(args.format, head, payload) {
+        for (name, value) in field_values(args.format, f.head, f.payload) {
             let _ = write!(line, "{} ", paint.cyan(&format!("{name}={value}")));
         }
-        let _ = write!(line, "len {:<7} {hex}  |{text}|", payload.len());
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    if shown < decoded.rows.len() {
+        let _ = write!(line, "len {:<7} {hex}  |{text}|", f.payload.len());
+        writeln!(out, "{}", line.trim_end())
+    })?;
+    let all = summary.frames + summary.skipped;
+    if args.max_rows != 0 && all > args.max_rows {
         writeln!(
             out,
             "{}",
-            paint.dim(&format!("... {} more frames", decoded.rows.len() - shown))
-        )?;
+            paint.dim(&format!("... {} more frames", all - args.max_rows))
+        )
+        .map_err(write_err)?;
     }
-    let mut summary = format!("{} frames", decoded.rows.len());
-    if decoded.skipped > 0 {
-        let _ = write!(summary, ", {} skipped as over the limit", decoded.skipped);
+    let mut line = format!("{} frames", summary.frames);
+    if summary.skipped > 0 {
+        let _ = write!(line, ", {} skipped as over the limit", summary.skipped);
     }
-    match &decoded.end {
-        End::Clean if stream.hole.is_none() => writeln!(
-            out,
-            "{}",
-            paint.green(&format!("{summary}; the stream ends on a frame boundary"))
-        )?,
-        End::Clean => {}
-        End::Failed(e) => {
-            writeln!(out, "{summary}; then:")?;
-            writeln!(out, "{}", paint.red(&format!("error: {e}")))?;
-            for hint in diagnose(bytes, args.format, e) {
-                writeln!(out, "{}", paint.yellow(&format!("  {hint}")))?;
-            }
+    let clean = matches!(summary.end, End::Clean) && stream.hole.is_none();
+    match &summary.end {
+        End::Clean if stream.hole.is_none() => {
+            writeln!(
+                out,
+                "{}",
+                paint.green(&format!("{line}; the stream ends on a frame boundary"))
+            )
         }
+        End::Clean => writeln!(out, "{line}; then:"),
+        End::Failed(e) => writeln!(out, "{line}; then:")
+            .and_then(|()| writeln!(out, "{}", paint.red(&format!("error: {e}"))))
+            .and_then(|()| {
+                diagnose(bytes, args.format, e)
+                    .iter()
+                    .try_for_each(|hint| writeln!(out, "{}", paint.yellow(&format!("  {hint}"))))
+            }),
     }
+    .map_err(write_err)?;
     if let Some(missing) = stream.hole {
         writeln!(
             out,
             "{}",
-            paint.yellow(&format!(
-                "  the capture lacks {missing} bytes of this direction after byte {}: packets were lost or not captured, so it is followed only up to there",
-                bytes.len()
-            ))
-        )?;
+            paint.yellow(&format!("  {}", hole_text(missing, bytes.len())))
+        )
+        .map_err(write_err)?;
     }
-    writeln!(out)
+    writeln!(out).map_err(write_err)?;
+    Ok(clean)
 }
 
-fn report_json(
-    out: &mut impl Write,
-    stream: &Stream,
-    args: &Args,
-    decoded: &Decoded,
-) -> io::Result<()> {
+fn hole_text(missing: u64, at: usize) -> String {
+    format!(
+        "the capture lacks {missing} bytes of this direction after byte {at}: packets were lost or not captured, so it is followed only up to there"
+    )
+}
+
+/// Writes one stream as JSON lines; whether it decoded cleanly to its end.
+fn report_json(out: &mut impl Write, stream: &Stream, args: &Args) -> Result<bool, String> {
+    let write_err = |e: io::Error| format!("cannot write the report: {e}");
     let bytes = &stream.bytes;
-    let shown = if args.max_rows == 0 {
-        decoded.rows.len()
-    } else {
-        decoded.rows.len().min(args.max_rows as usize)
-    };
-    for row in &decoded.rows[..shown] {
-        let head = bytes.get(row.head.clone()).unwrap_or(&[]);
-        let payload = bytes.get(row.payload.clone()).unwrap_or(&[]);
-        let (_, text) = preview(payload);
-        let fields: serde_json::Map<String, serde_json::Value> = fields::preset_name(args.format)
-            .map(fields::of)
-            .unwrap_or(&[])
+    let named = fields::preset_name(args.format)
+        .map(fields::of)
+        .unwrap_or(&[]);
+    let bar = progress(bytes.len() as u64, "decoding");
+    let summary = decode(bytes, args.format, &bar, |f| {
+        if args.max_rows != 0 && f.index >= args.max_rows {
+            return Ok(());
+        }
+        let (_, text) = preview(f.payload);
+        let values: serde_json::Map<String, serde_json::Value> = named
             .iter()
-            .filter_map(|f| {
-                fields::value(f, head, payload).map(|v| {
+            .filter_map(|field| {
+                fields::value(field, f.head, f.payload).map(|v| {
                     let v = match v {
                         fields::Value::Number(n) => serde_json::Value::from(n),
                         fields::Value::Text(t) => serde_json::Value::from(t),
                     };
-                    (f.name.to_string(), v)
+                    (field.name.to_string(), v)
                 })
             })
             .collect();
         let object = serde_json::json!({
             "stream": stream.name,
-            "frame": row.index,
-            "offset": row.offset,
-            "head": fields::hex(head),
-            "fields": fields,
-            "length": payload.len(),
-            "preview_hex": fields::hex(&payload[..payload.len().min(16)]),
+            "frame": f.index,
+            "offset": f.offset,
+            "head": fields::hex(f.head),
+            "fields": values,
+            "length": f.payload.len(),
+            "preview_hex": fields::hex(&f.payload[..f.payload.len().min(16)]),
             "preview_text": text,
         });
-        writeln!(out, "{object}")?;
-    }
-    if let End::Failed(e) = &decoded.end {
+        writeln!(out, "{object}")
+    })?;
+    if let End::Failed(e) = &summary.end {
         let object = serde_json::json!({
             "stream": stream.name,
             "error": e.to_string(),
@@ -406,18 +443,18 @@ fn report_json(
             "offset": e.offset(),
             "hints": diagnose(bytes, args.format, e),
         });
-        writeln!(out, "{object}")?;
+        writeln!(out, "{object}").map_err(write_err)?;
     }
     if let Some(missing) = stream.hole {
         let object = serde_json::json!({
             "stream": stream.name,
-            "error": "the capture lacks bytes of this direction",
+            "error": hole_text(missing, bytes.len()),
             "offset": bytes.len(),
             "missing": missing,
         });
-        writeln!(out, "{object}")?;
+        writeln!(out, "{object}").map_err(write_err)?;
     }
-    Ok(())
+    Ok(matches!(summary.end, End::Clean) && stream.hole.is_none())
 }
 
 /// Sentences about why `bytes` failed to decode with `format` where `error` says.
@@ -435,11 +472,16 @@ pub fn diagnose(bytes: &[u8], format: FrameFormat, error: &DecodeError) -> Vec<S
     let field = bytes
         .get(field_start..field_start.saturating_add(field_len))
         .unwrap_or(&[]);
-    if let Some(kind) = looks_like(here) {
+    let own = fields::preset_name(format);
+    if let Some(kind) = looks_like(here)
+        .filter(|(_, preset)| own != Some(*preset))
+        .map(|(k, _)| k)
+    {
         hints.push(format!(
             "the bytes at {at} look like {kind}, not a length-framed stream"
         ));
-    } else if field.len() > 1 && field.iter().all(|&b| b.is_ascii_graphic() || b == b' ') {
+    } else if field.len() > 2 && field.iter().all(|&b| b.is_ascii_graphic() || b == b' ') {
+        // (Two printable bytes are also an ordinary length between 8224 and 32382.)
         let text: String = field.iter().map(|&b| char::from(b)).collect();
         hints.push(format!(
             "the length field's bytes ({}) read as the text {text:?}: this is text, not a length; the peer speaks a text protocol, or the stream lost sync before byte {at} (the bytes there read {context:?})",
@@ -448,10 +490,14 @@ pub fn diagnose(bytes: &[u8], format: FrameFormat, error: &DecodeError) -> Vec<S
     }
     match *error {
         // A length that is really text or another protocol needs no higher limit.
+        DecodeError::FrameTooLarge { len, .. } if len > unstick::MAX_PAYLOAD_LEN => hints.push(format!(
+            "frame {} announces {len} bytes, more than any frame can have (2^56 - 1): the length field is not a length here",
+            error.frame(),
+        )),
         DecodeError::FrameTooLarge { len, max, .. } if hints.is_empty() => hints.push(format!(
             "frame {} announces {len} bytes, over the limit of {max}; if frames really are that large, raise it: --format '{}'",
             error.frame(),
-            format.with_max_frame_len(len.next_power_of_two().max(len))
+            format.with_max_frame_len(limit_for(len))
         )),
         DecodeError::TruncatedFrame { missing, .. } => hints.push(format!(
             "the stream ends {missing} bytes short of the end of frame {}: the capture was cut short, packets were lost, or the length is wrong",
@@ -481,35 +527,35 @@ fn spaced_hex(bytes: &[u8]) -> String {
         .join(" ")
 }
 
-/// What well-known non-framed protocol the bytes start like, if any.
-fn looks_like(bytes: &[u8]) -> Option<&'static str> {
+/// What well-known protocol the bytes start like, if any, and the preset that frames it (or
+/// "" for none): no hint then for a stream already read with that preset.
+fn looks_like(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    const HTTP_METHODS: [&[u8]; 8] = [
+        b"GET ",
+        b"POST ",
+        b"PUT ",
+        b"HEAD ",
+        b"DELETE ",
+        b"OPTIONS ",
+        b"PATCH ",
+        b"CONNECT ",
+    ];
     match bytes {
-        [0x16, 0x03, 0x00..=0x04, ..] => {
-            Some("a TLS handshake record (16 03 0x): the connection is encrypted; try --format tls")
-        }
-        [0x14 | 0x15 | 0x17, 0x03, 0x00..=0x04, ..] => {
-            Some("a TLS record: the connection is encrypted; try --format tls")
-        }
-        _ if bytes.starts_with(b"PRI * HTTP/2.0") => {
-            Some("the HTTP/2 connection preface (skip its 24 bytes and use --format http2)")
-        }
-        _ if bytes.starts_with(b"HTTP/") => Some("an HTTP response"),
-        _ if [
-            &b"GET "[..],
-            b"POST ",
-            b"PUT ",
-            b"HEAD ",
-            b"DELETE ",
-            b"OPTIONS ",
-            b"PATCH ",
-            b"CONNECT ",
-        ]
-        .iter()
-        .any(|m| bytes.starts_with(m)) =>
-        {
-            Some("an HTTP request")
-        }
-        _ if bytes.starts_with(b"SSH-") => Some("an SSH banner"),
+        [0x16, 0x03, 0x00..=0x04, ..] => Some((
+            "a TLS handshake record (16 03 0x): the connection is encrypted; try --format tls",
+            "tls",
+        )),
+        [0x14 | 0x15 | 0x17, 0x03, 0x00..=0x04, ..] => Some((
+            "a TLS record: the connection is encrypted; try --format tls",
+            "tls",
+        )),
+        _ if bytes.starts_with(b"PRI * HTTP/2.0") => Some((
+            "the HTTP/2 connection preface (skip its 24 bytes and use --format http2)",
+            "",
+        )),
+        _ if bytes.starts_with(b"HTTP/") => Some(("an HTTP response", "")),
+        _ if HTTP_METHODS.iter().any(|m| bytes.starts_with(m)) => Some(("an HTTP request", "")),
+        _ if bytes.starts_with(b"SSH-") => Some(("an SSH banner", "")),
         _ => None,
     }
 }
@@ -518,9 +564,9 @@ fn looks_like(bytes: &[u8]) -> Option<&'static str> {
 pub struct Candidate {
     pub name: String,
     pub format: FrameFormat,
-    pub frames: usize,
+    pub frames: u64,
     /// The longest payload.
-    pub largest: usize,
+    pub largest: u64,
 }
 
 impl Candidate {
@@ -529,12 +575,10 @@ impl Candidate {
     fn spec(&self) -> String {
         match FrameFormat::preset(&self.name) {
             Some(_) => self.format.to_string(),
-            None => {
-                let max = (self.largest as u64).max(unstick::DEFAULT_MAX_FRAME_LEN);
-                self.format
-                    .with_max_frame_len(max.next_power_of_two())
-                    .to_string()
-            }
+            None => self
+                .format
+                .with_max_frame_len(limit_for(self.largest))
+                .to_string(),
         }
     }
 }
@@ -583,17 +627,12 @@ pub fn decoding_formats(bytes: &[u8]) -> Vec<Candidate> {
         .into_iter()
         .filter_map(|(name, format)| {
             let format = format.with_oversize(Oversize::Reject);
-            let decoded = decode(bytes, format).ok()?;
-            (matches!(decoded.end, End::Clean) && !decoded.rows.is_empty()).then(|| Candidate {
+            let summary = decode(bytes, format, &ProgressBar::hidden(), |_| Ok(())).ok()?;
+            (matches!(summary.end, End::Clean) && summary.frames > 0).then_some(Candidate {
                 name,
                 format,
-                frames: decoded.rows.len(),
-                largest: decoded
-                    .rows
-                    .iter()
-                    .map(|r| r.payload.len())
-                    .max()
-                    .unwrap_or(0),
+                frames: summary.frames,
+                largest: summary.largest,
             })
         })
         .collect();
@@ -601,7 +640,8 @@ pub fn decoding_formats(bytes: &[u8]) -> Vec<Candidate> {
     found
 }
 
-fn guess(out: &mut impl Write, stream: &Stream, json: bool, paint: Paint) -> io::Result<()> {
+/// Lists the formats that fit one stream; whether any does.
+fn guess(out: &mut impl Write, stream: &Stream, json: bool, paint: Paint) -> io::Result<bool> {
     let found = decoding_formats(&stream.bytes);
     if json {
         let list: Vec<serde_json::Value> = found
@@ -609,7 +649,8 @@ fn guess(out: &mut impl Write, stream: &Stream, json: bool, paint: Paint) -> io:
             .map(|c| serde_json::json!({"format": c.name, "spec": c.spec(), "frames": c.frames}))
             .collect();
         let object = serde_json::json!({"stream": stream.name, "bytes": stream.bytes.len(), "formats": list});
-        return writeln!(out, "{object}");
+        writeln!(out, "{object}")?;
+        return Ok(!found.is_empty());
     }
     let title = match &stream.name {
         Some(name) => format!("{name}: {} bytes", stream.bytes.len()),
@@ -622,7 +663,7 @@ fn guess(out: &mut impl Write, stream: &Stream, json: bool, paint: Paint) -> io:
             "{}",
             paint.yellow("no known format decodes the whole stream")
         )?;
-        if let Some(kind) = looks_like(&stream.bytes) {
+        if let Some((kind, _)) = looks_like(&stream.bytes) {
             writeln!(out, "{}", paint.yellow(&format!("  it starts like {kind}")))?;
         }
     }
@@ -635,5 +676,16 @@ fn guess(out: &mut impl Write, stream: &Stream, json: bool, paint: Paint) -> io:
             paint.dim(&c.spec())
         )?;
     }
-    writeln!(out)
+    writeln!(out)?;
+    Ok(!found.is_empty())
+}
+
+/// A limit for frames up to `largest` bytes: the default if that is enough, else the next
+/// power of two, at most [`MAX_PAYLOAD_LEN`](unstick::MAX_PAYLOAD_LEN).
+fn limit_for(largest: u64) -> u64 {
+    largest
+        .max(unstick::DEFAULT_MAX_FRAME_LEN)
+        .checked_next_power_of_two()
+        .unwrap_or(u64::MAX)
+        .min(unstick::MAX_PAYLOAD_LEN)
 }

@@ -88,28 +88,50 @@ fn frame_stdin(args: &FrameArgs) -> Result<(), String> {
     let mut input = BufReader::with_capacity(64 << 10, io::stdin().lock());
     let mut buf = Vec::new();
     let mut index = 0u64;
+    // Never read more of a frame than the format can send: an endless line or a huge chunk is
+    // refused after max + 1 bytes, not buffered.
+    let max = format.max_payload_len();
+    let what = if args.chunk.is_some() {
+        "chunk"
+    } else {
+        "line"
+    };
+    let too_long = |index: u64| {
+        format!(
+            "{what} {} is longer than the format's maximum frame length of {max} bytes",
+            index + 1
+        )
+    };
+    let read_err = |e: io::Error| format!("cannot read standard input: {e}");
+    let write_err = |e: io::Error| format!("cannot write standard output: {e}");
     loop {
         buf.clear();
         let n = match args.chunk {
+            Some(0) => return Err("--chunk must be at least 1".into()),
             Some(size) => {
-                let size = usize::try_from(size).map_err(|_| "--chunk is too large")?;
-                if size == 0 {
-                    return Err("--chunk must be at least 1".into());
-                }
-                (&mut input)
-                    .take(size as u64)
+                let n = (&mut input)
+                    .take(size.min(max.saturating_add(1)))
                     .read_to_end(&mut buf)
-                    .map_err(|e| format!("cannot read standard input: {e}"))?
+                    .map_err(read_err)?;
+                if buf.len() as u64 > max {
+                    return Err(too_long(index));
+                }
+                n
             }
             None => {
-                let n = input
+                let n = (&mut input)
+                    .take(max.saturating_add(3))
                     .read_until(b'\n', &mut buf)
-                    .map_err(|e| format!("cannot read standard input: {e}"))?;
-                if !args.keep_newlines && buf.last() == Some(&b'\n') {
+                    .map_err(read_err)?;
+                let ended = buf.last() == Some(&b'\n');
+                if !args.keep_newlines && ended {
                     buf.pop();
                     if buf.last() == Some(&b'\r') {
                         buf.pop();
                     }
+                }
+                if buf.len() as u64 > max || (!ended && n as u64 == max.saturating_add(3)) {
+                    return Err(too_long(index));
                 }
                 n
             }
@@ -118,20 +140,19 @@ fn frame_stdin(args: &FrameArgs) -> Result<(), String> {
             break;
         }
         writer.write_frame_with_head(&head, &buf).map_err(|e| {
-            let what = if args.chunk.is_some() {
-                "chunk"
+            if e.kind() == io::ErrorKind::InvalidInput {
+                format!("{what} {} ({} bytes): {e}", index + 1, buf.len())
             } else {
-                "line"
-            };
-            format!("{what} {} ({} bytes): {e}", index + 1, buf.len())
+                write_err(e)
+            }
         })?;
         index += 1;
         // Frames that arrived together go out together; an interactive line goes at once.
         if input.buffer().is_empty() {
-            writer.flush().map_err(|e| format!("cannot write: {e}"))?;
+            writer.flush().map_err(write_err)?;
         }
     }
-    writer.flush().map_err(|e| format!("cannot write: {e}"))
+    writer.flush().map_err(write_err)
 }
 
 /// Unwraps frames from standard input, writing their payloads to standard output.

@@ -258,7 +258,47 @@ fn json_header_frames_show_the_header_fields_and_the_body() {
 }
 
 #[test]
+fn a_malformed_frame_is_an_item_of_the_protocol() {
+    if !tshark_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut stream = 2u32.to_be_bytes().to_vec();
+    stream.extend_from_slice(b"ok");
+    stream.extend_from_slice(&[0xff, 0xff, 0xff, 0xff]);
+    stream.extend_from_slice(b"junk");
+    let lua = unstick(&["dissector", "--port", "7001"], b"");
+    let got = tshark_with(
+        dir.path(),
+        &lua.stdout,
+        &capture(&stream, &[], 7001),
+        &["-Y", "unstick"],
+        &["unstick.length", "_ws.col.Info", "_ws.expert.message"],
+    );
+    assert_eq!(got[0], ["2"]);
+    assert!(got[1].iter().any(|c| c.contains("malformed")), "{got:?}");
+    assert!(got[2].iter().any(|m| m.contains("4294967295")), "{got:?}");
+}
+
+#[test]
 fn bad_dissector_arguments_are_refused() {
+    for args in [
+        &["dissector", "--json-header", "--format", "u32be,head=1"][..],
+        &["dissector", "--json-header", "--format", "u32be,adjust=-4"],
+        &["dissector", "--json-header", "--size-field", "a\"b"],
+        &["dissector", "--json-header", "--size-field", "size%"],
+    ] {
+        let out = unstick(args, b"");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            error_text(&out)
+                .lines()
+                .filter(|l| l.contains("error"))
+                .count(),
+            1,
+            "{args:?}"
+        );
+    }
     let out = unstick(&["dissector", "--name", "Bad-Name"], b"");
     assert_eq!(out.status.code(), Some(2));
     let out = unstick(&["dissector", "--size-field", "x"], b"");

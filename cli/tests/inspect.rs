@@ -275,3 +275,63 @@ fn formats_lists_every_preset_with_a_spec_that_parses() {
         assert!(out.status.code() != Some(2), "{name}: {spec}");
     }
 }
+
+#[test]
+fn review_findings_stay_fixed() {
+    // A length past any limit: no panic, and no advice to raise the limit.
+    let out = unstick(&["inspect", "--format", "u64be"], &[0xff; 8]);
+    assert_eq!(out.status.code(), Some(3), "{}", error_text(&out));
+    assert!(
+        text(&out).contains("more than any frame can have"),
+        "{}",
+        text(&out)
+    );
+    let out = unstick(&["inspect", "--format", "u64be", "--json"], &[0xff; 8]);
+    assert_eq!(out.status.code(), Some(3));
+
+    // An oversized TLS record read as TLS: raise the limit, not "try --format tls".
+    let mut record = vec![0x17, 0x03, 0x03, 0x42, 0x68];
+    record.resize(5 + 17_000, 0);
+    let t = text(&unstick(&["inspect", "--format", "tls"], &record));
+    assert!(!t.contains("try --format tls"), "{t}");
+    assert!(t.contains("raise it: --format 'u16be,head=3'"), "{t}");
+
+    // A second connection on the same ports is its own stream.
+    let mut pcap = Pcap::default();
+    let mut first = Session::open(&mut pcap, 5555, 80);
+    first.send(&mut pcap, true, &u32be(&[b"first"]), &[]);
+    let mut second = Session::open_at(&mut pcap, 5555, 80, 7_000_000);
+    second.send(&mut pcap, true, &u32be(&[b"second"]), &[]);
+    let out = unstick(&["inspect", "--json", "-"], &pcap.bytes());
+    assert!(out.status.success(), "{}", text(&out));
+    let rows = json_lines(&out);
+    let previews: Vec<&str> = rows
+        .iter()
+        .map(|r| r["preview_text"].as_str().unwrap())
+        .collect();
+    assert_eq!(previews, ["first", "second"]);
+
+    // A file cut inside the last packet: what came before is shown, then one error line.
+    let mut pcap = Pcap::default();
+    let mut s = Session::open(&mut pcap, 1, 2);
+    s.send(&mut pcap, true, &u32be(&[b"kept", b"lost"]), &[8, 8]);
+    let bytes = pcap.bytes();
+    let out = unstick(&["inspect", "-"], &bytes[..bytes.len() - 3]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("|kept|"), "{}", text(&out));
+    assert_eq!(error_text(&out).lines().count(), 1);
+
+    // A packet cut by the snapshot length: its captured bytes count, the rest is a hole.
+    let mut pcap = Pcap::default();
+    let mut s = Session::open(&mut pcap, 1, 2);
+    s.send(&mut pcap, true, &u32be(&[b"abcdefghij", b"k"]), &[14, 5]);
+    let snapped = pcap.len() - 2;
+    pcap.snap(snapped, 54 + 6); // headers and 6 payload bytes
+    let out = unstick(&["inspect", "-"], &pcap.bytes());
+    assert_eq!(out.status.code(), Some(3), "{}", error_text(&out));
+    assert!(text(&out).contains("lacks 8 bytes"), "{}", text(&out));
+
+    // Nothing fits: --guess fails too.
+    let out = unstick(&["inspect", "--guess"], b"\x16\x03\x01 not framed");
+    assert_eq!(out.status.code(), Some(3));
+}

@@ -134,11 +134,27 @@ fn refusals_are_one_line() {
     let out = unstick(&["frame", "--format", "u32be,max=4"], b"ok\ntoo long\n");
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        error_text(&out).contains("line 2 (8 bytes)"),
+        error_text(&out).contains("line 2 is longer than the format's maximum frame length of 4"),
         "{}",
         error_text(&out)
     );
     assert_eq!(out.stdout, b"\0\0\0\x02ok");
+
+    // An endless line or a huge chunk is refused after the limit, not read whole first.
+    let long = vec![b'y'; 300_000];
+    for args in [&["frame"][..], &["frame", "--chunk", "1TiB"]] {
+        let out = unstick(args, &long);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            error_text(&out).contains("longer than the format's maximum frame length of 65536"),
+            "{}",
+            error_text(&out)
+        );
+        assert!(out.stdout.is_empty());
+    }
+    // A short last chunk is fine whatever the chunk size.
+    let out = unstick(&["frame", "--chunk", "1TiB"], b"short");
+    assert_eq!(out.stdout, b"\0\0\0\x05short");
 
     for (args, needle) in [
         (&["frame", "--chunk", "0"][..], "at least 1"),

@@ -71,11 +71,12 @@ impl FixedInt {
     /// 8-byte big-endian unsigned: `struct.pack("!Q", len)`.
     pub const U64_BE: Self = Self::new(Width::W8, ByteOrder::Big, false);
 
-    /// A field of the given width, byte order and signedness.
+    /// A field of the given width, byte order and signedness. A 1-byte field has no byte
+    /// order: it is kept as big-endian, so `u8` equals itself whichever order was asked for.
     pub const fn new(width: Width, order: ByteOrder, signed: bool) -> Self {
-        let little = match order {
-            ByteOrder::Big => 0,
-            ByteOrder::Little => LITTLE,
+        let little = match (order, width) {
+            (ByteOrder::Little, Width::W2 | Width::W3 | Width::W4 | Width::W8) => LITTLE,
+            _ => 0,
         };
         let signed = if signed { SIGNED } else { 0 };
         Self {

@@ -142,6 +142,8 @@ pub enum ParseFormatErrorKind {
     Repeated(&'static str),
     /// A head over [`MAX_HEAD_LEN`] bytes.
     HeadTooLong,
+    /// An empty item between commas (or a comma first).
+    EmptyItem,
     /// Nothing to parse.
     Empty,
 }
@@ -181,6 +183,9 @@ impl fmt::Display for ParseFormatError {
                 f,
                 "the head at byte {at} is longer than {MAX_HEAD_LEN} bytes"
             ),
+            ParseFormatErrorKind::EmptyItem => {
+                write!(f, "an empty item at byte {at} (two commas in a row?)")
+            }
             ParseFormatErrorKind::Empty => f.write_str("empty frame format"),
         }
     }
@@ -218,10 +223,16 @@ impl FromStr for FrameFormat {
     type Err = ParseFormatError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.trim().is_empty() {
+            return Err(ParseFormatError {
+                kind: ParseFormatErrorKind::Empty,
+                at: 0,
+                len: text.len(),
+            });
+        }
         let mut format = Self::new();
         let mut seen = [false; KEYS.len()];
         let mut at = 0;
-        let mut any = false;
         for (index, raw) in text.split(',').enumerate() {
             let item_at = at;
             at += raw.len() + 1;
@@ -237,9 +248,8 @@ impl FromStr for FrameFormat {
                 if index > 0 && at > text.len() {
                     continue;
                 }
-                return Err(error(ParseFormatErrorKind::Empty));
+                return Err(error(ParseFormatErrorKind::EmptyItem));
             }
-            any = true;
             let Some((key, value)) = item.split_once('=').or_else(|| {
                 // `non-minimal` and `streaming` alone mean yes.
                 ["non-minimal", "streaming"]
@@ -247,6 +257,9 @@ impl FromStr for FrameFormat {
                     .any(|k| same_name(k, item))
                     .then_some((item, "yes"))
             }) else {
+                if let Some(key) = KEYS.iter().find(|k| same_name(k, item)) {
+                    return Err(error(ParseFormatErrorKind::BadValue(key)));
+                }
                 if index > 0 {
                     return Err(error(ParseFormatErrorKind::UnknownKey));
                 }
@@ -281,10 +294,8 @@ impl FromStr for FrameFormat {
                     format.with_head_len(n)
                 }
                 "length" => format.with_length(value.parse().map_err(|_| bad())?),
-                "adjust" => {
-                    let digits = value.strip_prefix('+').unwrap_or(value);
-                    format.with_adjustment(digits.parse().map_err(|_| bad())?)
-                }
+                // `i32`'s parser takes one optional sign, `+` or `-`.
+                "adjust" => format.with_adjustment(value.parse().map_err(|_| bad())?),
                 "max" => format.with_max_frame_len(parse_size(value).ok_or_else(bad)?),
                 "oversize" if value.eq_ignore_ascii_case("reject") => {
                     format.with_oversize(Oversize::Reject)
@@ -302,13 +313,6 @@ impl FromStr for FrameFormat {
                     }
                 }
             };
-        }
-        if !any {
-            return Err(ParseFormatError {
-                kind: ParseFormatErrorKind::Empty,
-                at: 0,
-                len: text.len(),
-            });
         }
         Ok(format)
     }
@@ -455,11 +459,28 @@ mod tests {
         assert_eq!(g.max_frame_len(), 3 << 30);
         let h: FrameFormat = "head=3".parse().unwrap();
         assert_eq!(h, FrameFormat::new().with_head_len(3));
+        // A 1-byte field has no byte order to lose.
+        assert_eq!("u8le".parse::<FrameFormat>(), "u8".parse::<FrameFormat>());
+        assert_eq!(
+            "adjust=+4".parse::<FrameFormat>().map(|f| f.adjustment()),
+            Ok(4)
+        );
     }
 
     #[test]
     fn says_what_is_wrong_and_where() {
-        let cases: [(&str, ParseFormatErrorKind, &str); 10] = [
+        let cases: [(&str, ParseFormatErrorKind, &str); 13] = [
+            (
+                "adjust=+-4",
+                ParseFormatErrorKind::BadValue("adjust"),
+                "adjust=+-4",
+            ),
+            (
+                "adjust=++4",
+                ParseFormatErrorKind::BadValue("adjust"),
+                "adjust=++4",
+            ),
+            ("grpc,head", ParseFormatErrorKind::BadValue("head"), "head"),
             ("u33be", ParseFormatErrorKind::UnknownName, "u33be"),
             ("grpc,u16be", ParseFormatErrorKind::UnknownKey, "u16be"),
             (
@@ -484,7 +505,7 @@ mod tests {
                 ParseFormatErrorKind::BadValue("oversize"),
                 "oversize=drop",
             ),
-            ("u8,,head=1", ParseFormatErrorKind::Empty, ""),
+            ("u8,,head=1", ParseFormatErrorKind::EmptyItem, ""),
             ("", ParseFormatErrorKind::Empty, ""),
         ];
         for (text, kind, item) in cases {
@@ -498,6 +519,7 @@ mod tests {
     #[test]
     fn text_round_trips_for_every_shape() {
         let fields = [
+            LengthField::fixed(Width::W1, ByteOrder::Little, false),
             LengthField::U32_BE,
             LengthField::I32_LE,
             LengthField::fixed(Width::W3, ByteOrder::Little, true),

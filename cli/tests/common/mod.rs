@@ -71,6 +71,8 @@ pub fn error_text(out: &Output) -> String {
 #[derive(Default)]
 pub struct Pcap {
     packets: Vec<Vec<u8>>,
+    /// Original lengths of packets captured short (snapshot length), by index.
+    snapped: Vec<(usize, usize)>,
 }
 
 /// One TCP connection's two directions: sequence numbers advance as data is sent.
@@ -84,10 +86,15 @@ pub struct Session {
 impl Session {
     /// A connection whose handshake is in `pcap`, with initial sequence numbers near the wrap.
     pub fn open(pcap: &mut Pcap, client_port: u16, server_port: u16) -> Self {
+        Self::open_at(pcap, client_port, server_port, u32::MAX - 40)
+    }
+
+    /// [`open`](Self::open) with the client's initial sequence number.
+    pub fn open_at(pcap: &mut Pcap, client_port: u16, server_port: u16, client_isn: u32) -> Self {
         let s = Self {
             client: ([127, 0, 0, 1], client_port),
             server: ([127, 0, 0, 2], server_port),
-            client_seq: u32::MAX - 40,
+            client_seq: client_isn,
             server_seq: 1_000,
         };
         pcap.tcp(s.client, s.server, s.client_seq, true, b"");
@@ -180,6 +187,21 @@ impl Pcap {
         self.packets.len()
     }
 
+    /// Keeps only the first `caplen` bytes of the packet at `index`, as a capture with a short
+    /// snapshot length does.
+    pub fn snap(&mut self, index: usize, caplen: usize) {
+        let original = self.packets[index].len();
+        self.packets[index].truncate(caplen);
+        self.snapped.push((index, original));
+    }
+
+    fn original_len(&self, index: usize) -> usize {
+        self.snapped
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map_or(self.packets[index].len(), |(_, n)| *n)
+    }
+
     /// The capture file: the pcap global header (version 2.4, microseconds, link type 1), then
     /// a record header and the bytes of each packet.
     pub fn bytes(&self) -> Vec<u8> {
@@ -195,7 +217,7 @@ impl Pcap {
             out.extend_from_slice(&(1_700_000_000u32 + i as u32).to_le_bytes());
             out.extend_from_slice(&0u32.to_le_bytes());
             out.extend_from_slice(&(p.len() as u32).to_le_bytes());
-            out.extend_from_slice(&(p.len() as u32).to_le_bytes());
+            out.extend_from_slice(&(self.original_len(i) as u32).to_le_bytes());
             out.extend_from_slice(p);
         }
         out
