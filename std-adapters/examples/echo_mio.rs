@@ -1,6 +1,6 @@
 //! One thread, many connections: a mio event loop with `FrameReader` and `FrameWriter` on
 //! non-blocking sockets (`cargo run -p unstick-std --example echo_mio`). `WouldBlock` leaves
-//! both resumable; a frame the writer could not take yet is kept and offered again.
+//! both resumable, and a frame is read only when the writer has room to gather its echo.
 
 use std::collections::HashMap;
 use std::io::{self, ErrorKind, Read, Write};
@@ -11,7 +11,10 @@ use mio::{Events, Interest, Poll, Token};
 use unstick::FrameFormat;
 use unstick_std::{FrameReader, FrameWriter};
 
-const FORMAT: FrameFormat = FrameFormat::new().with_max_frame_len(1 << 20);
+const MAX_FRAME: usize = 16 << 10;
+const FORMAT: FrameFormat = FrameFormat::new().with_max_frame_len(MAX_FRAME as u64);
+/// The writer gathers echoes up to this many bytes; reading pauses while it cannot take one.
+const GATHER: usize = 64 << 10;
 
 /// One socket shared by the reader and the writer (mio reads and writes through `&TcpStream`).
 struct Shared(Rc<TcpStream>);
@@ -27,53 +30,34 @@ impl Write for Shared {
         (&*self.0).write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
-        Ok(()) // a socket has nothing buffered
+        Ok(()) // nothing buffered in a socket
     }
 }
 
-struct Conn {
-    reader: FrameReader<Shared>,
-    writer: FrameWriter<Shared>,
-    /// An echo the writer refused with `WouldBlock`: nothing of it was sent.
-    unsent: Option<Vec<u8>>,
+type Conn = (FrameReader<Shared>, FrameWriter<Shared>);
+
+fn connection(stream: TcpStream) -> Conn {
+    let stream = Rc::new(stream);
+    let writer = FrameWriter::with_capacity(Shared(stream.clone()), FORMAT, GATHER);
+    (FrameReader::new(Shared(stream), FORMAT), writer)
 }
 
-impl Conn {
-    fn new(stream: TcpStream) -> Self {
-        let stream = Rc::new(stream);
-        Self {
-            reader: FrameReader::new(Shared(stream.clone()), FORMAT),
-            writer: FrameWriter::new(Shared(stream), FORMAT),
-            unsent: None,
-        }
-    }
-}
-
-/// `WouldBlock` as `None`: wait for the next readiness event.
-fn ready<T>(result: io::Result<T>) -> io::Result<Option<T>> {
-    match result {
-        Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(None),
-        other => other.map(Some),
-    }
-}
-
-/// Echoes what is readable; `Ok(false)` once the peer is gone.
-fn pump(conn: &mut Conn) -> io::Result<bool> {
+/// Echoes what is readable. `Ok` once the peer is gone and every echo is written;
+/// `WouldBlock` to wait for the next readiness event.
+fn pump((reader, writer): &mut Conn) -> io::Result<()> {
     loop {
-        if let Some(payload) = &conn.unsent {
-            if ready(conn.writer.write_frame(payload))?.is_none() {
-                return Ok(true);
-            }
-            conn.unsent = None;
+        // Back-pressure: read a frame only when the writer can gather its echo.
+        if writer.pending() + MAX_FRAME + 16 > GATHER {
+            writer.flush()?;
         }
-        let frame = match ready(conn.reader.read_frame())? {
-            Some(Some(frame)) => frame,
-            Some(None) => return Ok(false),
-            None => return Ok(true),
+        let frame = match reader.read_frame() {
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return writer.flush().and(Err(e)),
+            other => other?,
         };
-        if ready(conn.writer.write_frame(frame.payload))?.is_none() {
-            conn.unsent = Some(frame.payload.to_vec());
-        }
+        let Some(frame) = frame else {
+            return writer.flush();
+        };
+        writer.write_frame(frame.payload)?;
     }
 }
 
@@ -81,8 +65,8 @@ fn main() -> io::Result<()> {
     let mut poll = Poll::new()?;
     let mut listener = TcpListener::bind("127.0.0.1:0".parse().expect("an address"))?;
     let addr = listener.local_addr()?;
-    poll.registry()
-        .register(&mut listener, Token(0), Interest::READABLE)?;
+    let registry = poll.registry().try_clone()?;
+    registry.register(&mut listener, Token(0), Interest::READABLE)?;
     // A blocking client: three frames in one burst, then the echoes until the server closes.
     let client = std::thread::spawn(move || -> io::Result<Vec<String>> {
         let stream = std::net::TcpStream::connect(addr)?;
@@ -103,14 +87,18 @@ fn main() -> io::Result<()> {
                 while let Ok((mut stream, _)) = listener.accept() {
                     let token = Token(next);
                     next += 1;
-                    let both = Interest::READABLE | Interest::WRITABLE;
-                    poll.registry().register(&mut stream, token, both)?;
-                    conns.insert(token, Conn::new(stream));
+                    registry.register(
+                        &mut stream,
+                        token,
+                        Interest::READABLE | Interest::WRITABLE,
+                    )?;
+                    conns.insert(token, connection(stream));
                 }
-            } else if let Some(conn) = conns.get_mut(&token)
-                && !pump(conn)?
-            {
-                conns.remove(&token);
+            } else if let Some(conn) = conns.get_mut(&token) {
+                // Closed, or failed: this connection only.
+                if !matches!(pump(conn), Err(e) if e.kind() == ErrorKind::WouldBlock) {
+                    conns.remove(&token);
+                }
             }
         }
     }
