@@ -40,10 +40,46 @@
 #define UNSTICK_MAX_PREFIX_LEN 26
 
 // Bytes of storage a decoder needs.
-#define UNSTICK_DECODER_SIZE 96
+#define UNSTICK_DECODER_SIZE 80
 
 // The alignment its storage needs.
 #define UNSTICK_DECODER_ALIGN 8
+
+// Bytes of storage a JSON-header decoder needs.
+#define UNSTICK_JSON_DECODER_SIZE 176
+
+// The alignment its storage needs.
+#define UNSTICK_JSON_DECODER_ALIGN 8
+
+// `unstick_error.value` of `UNSTICK_ERR_INVALID_HEADER`: why the header was refused.
+#define UNSTICK_HEADER_NOT_UTF8 1
+
+// The header is not well-formed JSON (`length`: the byte offset in the header).
+#define UNSTICK_HEADER_MALFORMED 2
+
+// The header is not a JSON object.
+#define UNSTICK_HEADER_NOT_OBJECT 3
+
+// Objects and arrays nest too deep (`length`: where; `limit`: the bound).
+#define UNSTICK_HEADER_TOO_DEEP 4
+
+// No size field.
+#define UNSTICK_HEADER_SIZE_MISSING 5
+
+// The size field twice.
+#define UNSTICK_HEADER_SIZE_DUPLICATE 6
+
+// A negative size.
+#define UNSTICK_HEADER_SIZE_NEGATIVE 7
+
+// A size that is not an integer.
+#define UNSTICK_HEADER_SIZE_NOT_INTEGER 8
+
+// A size past 64 bits.
+#define UNSTICK_HEADER_SIZE_OVERFLOW 9
+
+// A body over the limit (`length`: the size; `limit`: the body limit).
+#define UNSTICK_HEADER_BODY_TOO_LARGE 10
 
 // What a call did: `UNSTICK_OK`, or why it did nothing (or stopped).
 typedef enum {
@@ -96,6 +132,16 @@ typedef enum {
   // The output buffer is too small; nothing was written. `length`: bytes needed; `limit`:
   // bytes available.
   UNSTICK_ERR_OUTPUT_TOO_SMALL = 23,
+  // A JSON-header frame's length prefix announces a header over the limit. `length`: the
+  // announced length; `limit`: the header limit.
+  UNSTICK_ERR_HEADER_TOO_LONG = 30,
+  // A JSON header was refused: `value` says why (`UNSTICK_HEADER_*`), `length` and `limit`
+  // give its numbers.
+  UNSTICK_ERR_INVALID_HEADER = 31,
+  // A varint length prefix of a JSON-header frame is over-long, over 64 bits or not minimal.
+  UNSTICK_ERR_MALFORMED_LENGTH_PREFIX = 32,
+  // The stream ended inside a JSON header. `length`: its length; `value`: bytes missing.
+  UNSTICK_ERR_TRUNCATED_HEADER = 33,
 } unstick_code;
 
 // What `unstick_decode` found.
@@ -114,6 +160,19 @@ typedef enum {
   // An over-limit frame was skipped (`UNSTICK_FLAG_SKIP_OVERSIZE`); `length`: its length.
   UNSTICK_EVENT_SKIPPED = 5,
 } unstick_event_kind;
+
+// What `unstick_json_decode` found.
+typedef enum {
+  // No event: the chunk was consumed; feed the next one.
+  UNSTICK_JSON_EVENT_NONE = 0,
+  // A frame's JSON header, checked: `header`/`header_len` (UTF-8 JSON text, not
+  // NUL-terminated) and `total_size`.
+  UNSTICK_JSON_EVENT_HEADER = 1,
+  // The next piece of the body, in `data`/`data_len` (never empty).
+  UNSTICK_JSON_EVENT_BODY_PIECE = 2,
+  // The frame's body is complete.
+  UNSTICK_JSON_EVENT_END = 3,
+} unstick_json_event_kind;
 
 // How frames look on the wire: `[head][length field][payload]`. Fill it from a preset
 // (`unstick_format_preset`), from text (`unstick_format_parse`), or field by field.
@@ -169,6 +228,44 @@ typedef struct {
   uint64_t length;
 } unstick_event;
 
+// How JSON-header frames look, and their limits.
+typedef struct {
+  // The longest JSON header accepted, in bytes (the decoder's buffer must hold it).
+  uint64_t max_header_len;
+  // The largest body size accepted.
+  uint64_t max_body_len;
+  // The NUL-terminated name of the header's body-size field, or null for `total_size`. It
+  // must stay valid while a decoder made with it is used.
+  const char *size_field;
+  // The length field before the header: `UNSTICK_LENGTH_*`.
+  uint8_t length;
+  // For a fixed length field: 1, 2, 3, 4 or 8 bytes.
+  uint8_t width;
+  // `UNSTICK_FLAG_LITTLE_ENDIAN` and `UNSTICK_FLAG_SIGNED` (for `struct.pack("i")` peers).
+  uint8_t flags;
+  // How deep objects and arrays may nest in a header (the header itself is level 1).
+  uint8_t max_depth;
+} unstick_json_config;
+
+// One event from a JSON-header decoder; pointers are valid until the next call on it (and
+// while the chunk is).
+typedef struct {
+  // What happened.
+  unstick_json_event_kind kind;
+  // Bytes of the chunk consumed by this call.
+  size_t consumed;
+  // The JSON header (`UNSTICK_JSON_EVENT_HEADER`).
+  const uint8_t *header;
+  // Its length.
+  size_t header_len;
+  // The body's size (`UNSTICK_JSON_EVENT_HEADER`).
+  uint64_t total_size;
+  // A piece of the body (`UNSTICK_JSON_EVENT_BODY_PIECE`).
+  const uint8_t *data;
+  // Its length.
+  size_t data_len;
+} unstick_json_event;
+
 // Storage for one decoder with the size and alignment it needs: `static
 // unstick_decoder_storage storage;` then `unstick_decoder_init(&storage, sizeof storage, ...)`.
 typedef union {
@@ -177,6 +274,14 @@ typedef union {
   // Forces the alignment.
   uint64_t align;
 } unstick_decoder_storage;
+
+// Storage for one JSON-header decoder with the size and alignment it needs.
+typedef union {
+  // The bytes.
+  uint8_t bytes[UNSTICK_JSON_DECODER_SIZE];
+  // Forces the alignment.
+  uint64_t align;
+} unstick_json_decoder_storage;
 
 #ifdef __cplusplus
 extern "C" {
@@ -315,6 +420,62 @@ unstick_code unstick_prefix(const unstick_format *format,
 // # Safety
 // `err` null or valid for a read; `buf` null or valid for writing `buf_len` bytes.
 size_t unstick_error_message(const unstick_error *err, char *buf, size_t buf_len);
+
+// Fills `out` with the default JSON-header configuration: a 4-byte big-endian length,
+// `total_size`, 4 KiB headers, 4 GiB bodies.
+//
+// # Safety
+// `out` is null or valid for a write.
+unstick_code unstick_json_config_default(unstick_json_config *out);
+
+// Initialises a JSON-header decoder in `storage` (`storage_len` bytes, aligned to
+// `UNSTICK_JSON_DECODER_ALIGN`) for `config`, over `buffer` (`buffer_len` bytes, at least the
+// header limit: only headers that straddle chunks are copied there; bodies never are).
+// `buffer` and `config->size_field` must stay valid until the decoder is no longer used.
+//
+// # Safety
+// `storage` null or valid for writing `storage_len` bytes; `config` null or valid for a read;
+// `buffer` null or valid for reads and writes of `buffer_len` bytes for the decoder's life;
+// `err` null or valid for a write.
+unstick_code unstick_json_decoder_init(void *storage,
+                                       size_t storage_len,
+                                       const unstick_json_config *config,
+                                       uint8_t *buffer,
+                                       size_t buffer_len,
+                                       unstick_error *err);
+
+// Decodes from `chunk` until one event (as `unstick_decode` does for length frames): a
+// header, a piece of body, or a frame's end. A framing error (`UNSTICK_ERR_HEADER_TOO_LONG`,
+// `_INVALID_HEADER` with the reason in `err.value`, `_NEGATIVE_LENGTH`,
+// `_MALFORMED_LENGTH_PREFIX`) is final until `unstick_json_decoder_reset`.
+//
+// # Safety
+// `decoder` is storage given to `unstick_json_decoder_init` (or null); `chunk` null or valid
+// for reading `len` bytes; `event` and `err` null or valid for a write.
+unstick_code unstick_json_decode(void *decoder,
+                                 const uint8_t *chunk,
+                                 size_t len,
+                                 unstick_json_event *event,
+                                 unstick_error *err);
+
+// At the end of the stream: `UNSTICK_OK` if it ended between frames, else
+// `UNSTICK_ERR_TRUNCATED_PREFIX`, `_TRUNCATED_HEADER` or `_TRUNCATED_FRAME` (inside a body).
+//
+// # Safety
+// As for `unstick_json_decode`.
+unstick_code unstick_json_decoder_finish(void *decoder, unstick_error *err);
+
+// Forgets a failure and any partial frame: a new stream starts.
+//
+// # Safety
+// As for `unstick_json_decode`.
+unstick_code unstick_json_decoder_reset(void *decoder);
+
+// Body bytes still to come in the current frame (0 outside a body).
+//
+// # Safety
+// As for `unstick_json_decode`.
+uint64_t unstick_json_decoder_body_remaining(void *decoder);
 
 #ifdef __cplusplus
 }  // extern "C"

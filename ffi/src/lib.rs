@@ -52,6 +52,9 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 
 use core::ffi::{CStr, c_char, c_void};
 
+mod json;
+pub use json::*;
+
 use unstick::{
     ByteOrder, ConfigError, DecodeError, EncodeError, Event, FixedInt, FrameFormat, LengthDecoder,
     LengthEncoder, LengthField, Oversize, Width,
@@ -110,6 +113,16 @@ pub enum unstick_code {
     /// The output buffer is too small; nothing was written. `length`: bytes needed; `limit`:
     /// bytes available.
     UNSTICK_ERR_OUTPUT_TOO_SMALL = 23,
+    /// A JSON-header frame's length prefix announces a header over the limit. `length`: the
+    /// announced length; `limit`: the header limit.
+    UNSTICK_ERR_HEADER_TOO_LONG = 30,
+    /// A JSON header was refused: `value` says why (`UNSTICK_HEADER_*`), `length` and `limit`
+    /// give its numbers.
+    UNSTICK_ERR_INVALID_HEADER = 31,
+    /// A varint length prefix of a JSON-header frame is over-long, over 64 bits or not minimal.
+    UNSTICK_ERR_MALFORMED_LENGTH_PREFIX = 32,
+    /// The stream ended inside a JSON header. `length`: its length; `value`: bytes missing.
+    UNSTICK_ERR_TRUNCATED_HEADER = 33,
 }
 
 use unstick_code::*;
@@ -274,7 +287,7 @@ unsafe fn report(err: *mut unstick_error, e: unstick_error) -> unstick_code {
 }
 
 /// Every code, to map an integer back without trusting it.
-const CODES: [unstick_code; 20] = [
+const CODES: [unstick_code; 24] = [
     UNSTICK_OK,
     UNSTICK_ERR_NULL,
     UNSTICK_ERR_STORAGE_TOO_SMALL,
@@ -295,6 +308,10 @@ const CODES: [unstick_code; 20] = [
     UNSTICK_ERR_PAYLOAD_BELOW_ADJUSTMENT,
     UNSTICK_ERR_LENGTH_OVERFLOWS_FIELD,
     UNSTICK_ERR_OUTPUT_TOO_SMALL,
+    UNSTICK_ERR_HEADER_TOO_LONG,
+    UNSTICK_ERR_INVALID_HEADER,
+    UNSTICK_ERR_MALFORMED_LENGTH_PREFIX,
+    UNSTICK_ERR_TRUNCATED_HEADER,
 ];
 
 fn code_of(value: i32) -> Option<unstick_code> {
@@ -575,10 +592,11 @@ const NOT_IN_A_STREAM: u64 = u64::MAX;
 const MAGIC: u64 = 0x756e_7374_6963_6b31; // "unstick1"
 
 /// Bytes of storage a decoder needs.
-pub const UNSTICK_DECODER_SIZE: usize = 96;
+pub const UNSTICK_DECODER_SIZE: usize = 80;
 /// The alignment its storage needs.
 pub const UNSTICK_DECODER_ALIGN: usize = 8;
 
+// The largest on any target (64-bit); a decoder that grows changes the ABI and fails here.
 const _: () = assert!(core::mem::size_of::<Decoder>() <= UNSTICK_DECODER_SIZE);
 const _: () = assert!(core::mem::align_of::<Decoder>() <= UNSTICK_DECODER_ALIGN);
 
@@ -1140,6 +1158,23 @@ fn write_message(out: &mut impl core::fmt::Write, e: &unstick_error) -> core::fm
         UNSTICK_ERR_OUTPUT_TOO_SMALL => write!(
             out,
             "the output needs {length} bytes and has {limit}"
+        ),
+        UNSTICK_ERR_HEADER_TOO_LONG => write!(
+            out,
+            "frame {frame} (at byte {offset}) announces a {length}-byte JSON header, over the limit of {limit}"
+        ),
+        UNSTICK_ERR_INVALID_HEADER => write!(
+            out,
+            "frame {frame} (at byte {offset}): {}",
+            json::header_problem(value, length, limit)
+        ),
+        UNSTICK_ERR_MALFORMED_LENGTH_PREFIX => write!(
+            out,
+            "frame {frame} (at byte {offset}): the varint length prefix is malformed"
+        ),
+        UNSTICK_ERR_TRUNCATED_HEADER => write!(
+            out,
+            "the stream ended inside the JSON header of frame {frame} (at byte {offset}): {value} of its {length} bytes missing"
         ),
     }
 }

@@ -417,12 +417,167 @@ static void messages(void) {
     CHECK(strcmp(big, "a required pointer was null") == 0);
     {
         int code;
-        for (code = 0; code <= 23; code++) {
+        for (code = 0; code <= 33; code++) {
             err.code = code;
             full = unstick_error_message(&err, big, sizeof big);
             CHECK(full > 0 && full < sizeof big && full == strlen(big));
         }
     }
+}
+
+/* Builds a JSON-header frame: u32be header length, the header, a body of `size` bytes. */
+static size_t json_frame(uint8_t *out, const char *header, size_t size) {
+    size_t h = strlen(header), i;
+    out[0] = (uint8_t)(h >> 24);
+    out[1] = (uint8_t)(h >> 16);
+    out[2] = (uint8_t)(h >> 8);
+    out[3] = (uint8_t)h;
+    memcpy(out + 4, header, h);
+    for (i = 0; i < size; i++) out[4 + h + i] = (uint8_t)(i * 7);
+    return 4 + h + size;
+}
+
+static void json_frames(void) {
+    static uint8_t wire[20000];
+    static unstick_json_decoder_storage storage;
+    uint8_t buffer[256];
+    unstick_json_config c;
+    unstick_error err;
+    unstick_json_event ev;
+    size_t len = 0, pass;
+    char message[200];
+    const char *headers[] = {"{\"filename\": \"a.txt\", \"total_size\": 10}",
+                             "{\"total_size\": 0, \"note\": \"empty\"}",
+                             "{\"filename\": \"big\", \"total_size\": 9000}"};
+    const size_t sizes[] = {10, 0, 9000};
+    size_t (*chunkings[])(size_t) = {whole, one_byte, random_size};
+    for (pass = 0; pass < 3; pass++) len += json_frame(wire + len, headers[pass], sizes[pass]);
+
+    CHECK_CODE(unstick_json_config_default(&c), UNSTICK_OK);
+    CHECK(c.max_header_len == 4096 && c.width == 4 && c.size_field == NULL);
+    CHECK_CODE(unstick_json_config_default(NULL), UNSTICK_ERR_NULL);
+    CHECK_CODE(unstick_json_decoder_init(&storage, sizeof storage, &c, buffer, sizeof buffer, &err),
+               UNSTICK_ERR_BUFFER_TOO_SMALL);
+    c.max_header_len = 200;
+    c.width = 5;
+    CHECK_CODE(unstick_json_decoder_init(&storage, sizeof storage, &c, buffer, sizeof buffer, &err),
+               UNSTICK_ERR_BAD_FORMAT);
+    c.width = 4;
+    c.flags = UNSTICK_FLAG_STREAMING;
+    CHECK_CODE(unstick_json_decoder_init(&storage, sizeof storage, &c, buffer, sizeof buffer, &err),
+               UNSTICK_ERR_BAD_FORMAT);
+    c.flags = 0;
+    CHECK_CODE(unstick_json_decoder_init(&storage, 8, &c, buffer, sizeof buffer, &err),
+               UNSTICK_ERR_STORAGE_TOO_SMALL);
+    CHECK_CODE(unstick_json_decoder_init(&storage, sizeof storage, NULL, buffer, sizeof buffer, &err),
+               UNSTICK_ERR_NULL);
+
+    for (pass = 0; pass < 3; pass++) {
+        size_t at = 0, frame = 0, body = 0, ends = 0;
+        CHECK_CODE(unstick_json_decoder_init(&storage, sizeof storage, &c, buffer, sizeof buffer, &err),
+                   UNSTICK_OK);
+        while (at < len) {
+            size_t n = chunkings[pass](len - at);
+            const uint8_t *p = wire + at;
+            at += n;
+            for (;;) {
+                CHECK_CODE(unstick_json_decode(&storage, p, n, &ev, &err), UNSTICK_OK);
+                p += ev.consumed;
+                n -= ev.consumed;
+                if (ev.kind == UNSTICK_JSON_EVENT_NONE) break;
+                if (ev.kind == UNSTICK_JSON_EVENT_HEADER) {
+                    CHECK(frame < 3);
+                    CHECK(ev.header_len == strlen(headers[frame]));
+                    CHECK(memcmp(ev.header, headers[frame], ev.header_len) == 0);
+                    CHECK(ev.total_size == sizes[frame]);
+                    body = 0;
+                } else if (ev.kind == UNSTICK_JSON_EVENT_BODY_PIECE) {
+                    size_t i;
+                    CHECK(ev.data_len > 0);
+                    for (i = 0; i < ev.data_len; i++) CHECK(ev.data[i] == (uint8_t)((body + i) * 7));
+                    body += ev.data_len;
+                } else {
+                    CHECK(ev.kind == UNSTICK_JSON_EVENT_END);
+                    CHECK(body == sizes[frame]);
+                    frame++;
+                    ends++;
+                }
+            }
+        }
+        CHECK(frame == 3 && ends == 3);
+        CHECK_CODE(unstick_json_decoder_finish(&storage, &err), UNSTICK_OK);
+    }
+
+    /* Refusals, each with its reason and a sentence. */
+    {
+        struct { const char *header; size_t size; int32_t code; int64_t why; const char *says; } cases[] = {
+            {"[1, 2]", 0, UNSTICK_ERR_INVALID_HEADER, UNSTICK_HEADER_NOT_OBJECT, "not a JSON object"},
+            {"{\"name\": 1}", 0, UNSTICK_ERR_INVALID_HEADER, UNSTICK_HEADER_SIZE_MISSING, "no size field"},
+            {"{\"total_size\": 1, \"total_size\": 2}", 0, UNSTICK_ERR_INVALID_HEADER,
+             UNSTICK_HEADER_SIZE_DUPLICATE, "twice"},
+            {"{\"total_size\": -1}", 0, UNSTICK_ERR_INVALID_HEADER, UNSTICK_HEADER_SIZE_NEGATIVE, "negative"},
+            {"{\"total_size\": 1.5}", 0, UNSTICK_ERR_INVALID_HEADER, UNSTICK_HEADER_SIZE_NOT_INTEGER, "integer"},
+            {"{\"total_size\": 99999999999999999999}", 0, UNSTICK_ERR_INVALID_HEADER,
+             UNSTICK_HEADER_SIZE_OVERFLOW, "64 bits"},
+            {"{\"total_size\": 5000000000000}", 0, UNSTICK_ERR_INVALID_HEADER,
+             UNSTICK_HEADER_BODY_TOO_LARGE, "over the limit"},
+            {"{\"total_size\": 1,", 0, UNSTICK_ERR_INVALID_HEADER, UNSTICK_HEADER_MALFORMED, "not valid JSON"},
+            {"{\"a\": [[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]}", 0, UNSTICK_ERR_INVALID_HEADER,
+             UNSTICK_HEADER_TOO_DEEP, "deeper than 16"},
+        };
+        size_t i;
+        for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            size_t n = json_frame(wire, cases[i].header, cases[i].size);
+            CHECK_CODE(unstick_json_decoder_init(&storage, sizeof storage, &c, buffer, sizeof buffer, &err),
+                       UNSTICK_OK);
+            CHECK(unstick_json_decode(&storage, wire, n, &ev, &err) == (unstick_code)cases[i].code);
+            CHECK(err.code == cases[i].code && err.value == cases[i].why && err.frame == 0);
+            unstick_error_message(&err, message, sizeof message);
+            CHECK(strstr(message, cases[i].says) != NULL);
+            /* Final until reset. */
+            CHECK(unstick_json_decode(&storage, wire, n, &ev, &err) == (unstick_code)cases[i].code);
+            CHECK_CODE(unstick_json_decoder_reset(&storage), UNSTICK_OK);
+        }
+        /* A 4 KiB header announced against a 200-byte limit. */
+        {
+            const uint8_t too_long[] = {0, 0, 0x10, 0};
+            CHECK(unstick_json_decode(&storage, too_long, 4, &ev, &err) == UNSTICK_ERR_HEADER_TOO_LONG);
+            CHECK(err.length == 4096 && err.limit == 200);
+            unstick_error_message(&err, message, sizeof message);
+            CHECK(strstr(message, "4096-byte JSON header") != NULL);
+            CHECK_CODE(unstick_json_decoder_reset(&storage), UNSTICK_OK);
+        }
+        /* The end inside a body, and inside a header. */
+        {
+            size_t n = json_frame(wire, "{\"total_size\": 10}", 10);
+            CHECK_CODE(unstick_json_decode(&storage, wire, n - 4, &ev, &err), UNSTICK_OK);
+            CHECK(ev.kind == UNSTICK_JSON_EVENT_HEADER);
+            CHECK_CODE(unstick_json_decode(&storage, wire + ev.consumed, n - 4 - ev.consumed, &ev, &err), UNSTICK_OK);
+            CHECK(ev.kind == UNSTICK_JSON_EVENT_BODY_PIECE && ev.data_len == 6);
+            CHECK(unstick_json_decoder_body_remaining(&storage) == 4);
+            CHECK_CODE(unstick_json_decoder_finish(&storage, &err), UNSTICK_ERR_TRUNCATED_FRAME);
+            CHECK(err.length == 10 && err.value == 4);
+            CHECK_CODE(unstick_json_decoder_reset(&storage), UNSTICK_OK);
+            CHECK_CODE(unstick_json_decode(&storage, wire, 10, &ev, &err), UNSTICK_OK);
+            CHECK_CODE(unstick_json_decoder_finish(&storage, &err), UNSTICK_ERR_TRUNCATED_HEADER);
+            unstick_error_message(&err, message, sizeof message);
+            CHECK(strstr(message, "JSON header of frame 0") != NULL);
+        }
+    }
+
+    /* Another size field, and a struct.pack("i") length. */
+    c.size_field = "size";
+    c.flags = UNSTICK_FLAG_LITTLE_ENDIAN | UNSTICK_FLAG_SIGNED;
+    CHECK_CODE(unstick_json_decoder_init(&storage, sizeof storage, &c, buffer, sizeof buffer, &err), UNSTICK_OK);
+    {
+        const uint8_t frame[] = {12, 0, 0, 0, '{', '"', 's', 'i', 'z', 'e', '"', ':', ' ', '2', ' ', '}', 'o', 'k'};
+        CHECK_CODE(unstick_json_decode(&storage, frame, sizeof frame, &ev, &err), UNSTICK_OK);
+        CHECK(ev.kind == UNSTICK_JSON_EVENT_HEADER && ev.total_size == 2);
+        CHECK(ev.consumed == 16);
+    }
+    CHECK_CODE(unstick_json_decode(NULL, NULL, 0, &ev, &err), UNSTICK_ERR_NULL);
+    memset(&storage, 0, sizeof storage);
+    CHECK_CODE(unstick_json_decode(&storage, NULL, 0, &ev, &err), UNSTICK_ERR_NOT_INITIALIZED);
 }
 
 int main(void) {
@@ -433,6 +588,7 @@ int main(void) {
     decode_errors();
     encoder();
     messages();
+    json_frames();
     printf("%d checks\nRESULT: PASS\n", checks);
     return 0;
 }
