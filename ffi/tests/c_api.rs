@@ -1,11 +1,15 @@
 //! The C API from C: `tests/c/test.c` built against `include/unstick.h` and the staticlib with
-//! `-std=c99 -Wall -Wextra -Werror`, run under AddressSanitizer and UndefinedBehaviorSanitizer.
+//! `-std=c99 -Wall -Wextra -Werror`, run under AddressSanitizer and UndefinedBehaviorSanitizer;
+//! and from Python through ctypes, against the tutorials' Python echo server.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
-/// The staticlib of this crate, built for the test's profile (a no-op when already built).
-fn staticlib() -> PathBuf {
+/// A library of this crate (`libunstick_ffi.a`, or the shared one), built for the test's
+/// profile (a no-op when already built).
+fn library(file: &str) -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
@@ -14,15 +18,19 @@ fn staticlib() -> PathBuf {
         .status()
         .expect("cargo runs");
     assert!(status.success(), "building the staticlib failed");
-    // target/<profile>/deps/<test> -> target/<profile>/libunstick_ffi.a
+    // target/<profile>/deps/<test> -> target/<profile>/<file>
     let exe = std::env::current_exe().expect("test binary path");
     let lib = exe
         .parent()
         .and_then(Path::parent)
         .expect("target/<profile>")
-        .join("libunstick_ffi.a");
+        .join(file);
     assert!(lib.exists(), "{} was not built", lib.display());
     lib
+}
+
+fn staticlib() -> PathBuf {
+    library("libunstick_ffi.a")
 }
 
 #[test]
@@ -67,4 +75,51 @@ fn c_program_passes_under_sanitizers() {
         "{stdout}\n{stderr}"
     );
     assert!(!stderr.contains("runtime error"), "{stderr}");
+}
+
+#[test]
+fn python_ctypes_client_talks_to_the_tutorials_server() {
+    let shared = library(&format!(
+        "{}unstick_ffi{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut server = Command::new("python3")
+        .arg(root.join("tests/python/loop_server.py"))
+        .arg("1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("the server's first line");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_string();
+    let client = Command::new("python3")
+        .arg(root.join("ffi/examples/ctypes_client.py"))
+        .arg(&shared)
+        .arg(&addr)
+        // (Not an empty message: the tutorial's server hangs up on one.)
+        .args(["hello", "sticky packets", &"x".repeat(5000), "end"])
+        .output()
+        .expect("the ctypes client runs");
+    let end = Instant::now() + Duration::from_secs(30);
+    while server.try_wait().expect("waits").is_none() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = server.kill();
+    let stdout = String::from_utf8_lossy(&client.stdout);
+    assert!(
+        client.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&client.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines, ["HELLO", "STICKY PACKETS", &"X".repeat(5000), "END"]);
 }
