@@ -53,5 +53,36 @@ for v in "${variants[@]}"; do
     echo "| + $name | +$((flash["s-$name"] - flash[s-baseline])) B | +$((flash["z-$name"] - flash[z-baseline])) B |"
   fi
 done
+
+# The C API in a C firmware: the staticlib (opt-level "s", LTO) linked by arm-none-eabi-gcc into
+# the C test program (newlib, semihosting) and into a minimal frame-reading C program.
+lib_dir=target/ffi/thumbv7m-none-eabi/release
+CARGO_PROFILE_RELEASE_OPT_LEVEL=s CARGO_PROFILE_RELEASE_LTO=true CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
+  cargo build --manifest-path ../../Cargo.toml -p unstick-ffi --lib --release --locked --quiet \
+  --target thumbv7m-none-eabi --target-dir target/ffi 2>&1 | { grep -v "dropping unsupported crate type" || true; }
+cc_arm=(arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -std=c99 -Wall -Wextra -Werror
+        -ffunction-sections -fdata-sections -I ../../ffi/include --specs=rdimon.specs -nostartfiles
+        -T c/link.ld -Wl,--gc-sections -Wl,--no-warn-execstack)
+mkdir -p target/c
+"${cc_arm[@]}" -DUNSTICK_SMALL c/startup.c ../../ffi/tests/c/test.c "$lib_dir/libunstick_ffi.a" -o target/c/test.elf
+out=$(timeout 120 "${qemu[@]}" target/c/test.elf 2>&1) || { echo "$out"; echo "C firmware FAILED under QEMU"; exit 1; }
+grep -q "RESULT: PASS" <<<"$out" || { echo "$out"; echo "C firmware did not pass"; exit 1; }
+echo "C firmware (ffi/tests/c/test.c on the Cortex-M3): $(grep checks <<<"$out"), RESULT: PASS"
+declare -A cflash
+for v in with without; do
+  def=(); [[ $v == with ]] && def=(-DWITH_UNSTICK)
+  "${cc_arm[@]}" "${def[@]}" c/startup.c c/probe.c "$lib_dir/libunstick_ffi.a" -o "target/c/probe-$v.elf"
+  timeout 60 "${qemu[@]}" "target/c/probe-$v.elf" 2>&1 | grep -q "frames: 3" || { echo "C probe ($v unstick) failed"; exit 1; }
+  read -r text rodata < <(arm-none-eabi-size -A "target/c/probe-$v.elf" | awk '$1==".text"{t=$2} $1==".rodata"{r=$2} END{print t, r}')
+  cflash[$v]=$((text + rodata))
+done
 echo
-echo "firmware: every variant passed under QEMU; no panic path reachable from any decode call"
+echo "Flash unstick's C API adds to a minimal C program reading frames (arm-none-eabi-gcc -Os, newlib):"
+echo
+echo "| image (thumbv7m-none-eabi) | flash |"
+echo "|---|---|"
+echo "| C program without unstick (baseline) | ${cflash[without]} B |"
+echo "| + unstick C API (decoder, any format at run time) | +$((cflash[with] - cflash[without])) B |"
+
+echo
+echo "firmware: every variant passed under QEMU; no panic path reachable from any decode call; the C firmware passed"

@@ -9,7 +9,24 @@
 
 #include "unstick.h"
 
-static int checks;
+/* The C firmware (tests/firmware, 64 KiB of RAM) builds this with UNSTICK_SMALL. */
+#ifdef UNSTICK_SMALL
+#define WIRE_CAP 20000
+#define BIG_FRAME 1000
+#define MAX_FRAME 1024
+#define DECODE_BUFFER 1100
+#define JSON_BIG_BODY 2000
+#define BIG_BODY_TEXT "2000"
+#else
+#define WIRE_CAP 200000
+#define BIG_FRAME 4000
+#define MAX_FRAME 4096
+#define DECODE_BUFFER 8192
+#define JSON_BIG_BODY 9000
+#define BIG_BODY_TEXT "9000"
+#endif
+
+static long checks;
 
 #define CHECK(cond)                                                                    \
     do {                                                                               \
@@ -33,7 +50,7 @@ static uint32_t lcg(void) {
 static size_t encode_stream(const unstick_format *f, const size_t *lens, size_t count,
                             uint8_t *wire, size_t cap) {
     size_t at = 0;
-    uint8_t payload[4096];
+    static uint8_t payload[MAX_FRAME];
     uint8_t head[16] = {0};
     size_t i, j;
     for (i = 0; i < count; i++) {
@@ -54,7 +71,7 @@ static size_t encode_stream(const unstick_format *f, const size_t *lens, size_t 
 static void decode_stream(const unstick_format *f, const uint8_t *wire, size_t len,
                           const size_t *lens, size_t count, size_t (*next_chunk)(size_t)) {
     unstick_decoder_storage storage;
-    uint8_t buffer[8192];
+    static uint8_t buffer[DECODE_BUFFER];
     unstick_error err;
     size_t at = 0, frame = 0;
     CHECK_CODE(unstick_decoder_init(&storage, sizeof storage, f, buffer, sizeof buffer, &err),
@@ -182,7 +199,7 @@ static void init_errors(void) {
 }
 
 static void streams(void) {
-    static uint8_t wire[200000];
+    static uint8_t wire[WIRE_CAP];
     size_t lens[40];
     const char *specs[] = {"u32be", "i32le", "u16le,max=4096", "u8,max=255", "leb128",
                            "mqtt", "quic", "grpc", "postgres", "http2", "bitcoin",
@@ -193,9 +210,9 @@ static void streams(void) {
         unstick_error err;
         size_t len;
         CHECK_CODE(unstick_format_parse(specs[s], strlen(specs[s]), &f, &err), UNSTICK_OK);
-        if (f.max_frame_len > 4096) f.max_frame_len = 4096;
+        if (f.max_frame_len > MAX_FRAME) f.max_frame_len = MAX_FRAME;
         for (i = 0; i < 40; i++) {
-            size_t n = lcg() % (i % 5 == 0 ? 4000 : 40);
+            size_t n = lcg() % (i % 5 == 0 ? BIG_FRAME : 40);
             if (f.length == UNSTICK_LENGTH_FIXED && f.width == 1 && n > 255) n = 255;
             if (f.adjustment > 0 && n < (size_t)f.adjustment) n = (size_t)f.adjustment;
             lens[i] = n;
@@ -438,7 +455,7 @@ static size_t json_frame(uint8_t *out, const char *header, size_t size) {
 }
 
 static void json_frames(void) {
-    static uint8_t wire[20000];
+    static uint8_t wire[3 * JSON_BIG_BODY];
     static unstick_json_decoder_storage storage;
     uint8_t buffer[256];
     unstick_json_config c;
@@ -448,8 +465,8 @@ static void json_frames(void) {
     char message[200];
     const char *headers[] = {"{\"filename\": \"a.txt\", \"total_size\": 10}",
                              "{\"total_size\": 0, \"note\": \"empty\"}",
-                             "{\"filename\": \"big\", \"total_size\": 9000}"};
-    const size_t sizes[] = {10, 0, 9000};
+                             "{\"filename\": \"big\", \"total_size\": " BIG_BODY_TEXT "}"};
+    const size_t sizes[] = {10, 0, JSON_BIG_BODY};
     size_t (*chunkings[])(size_t) = {whole, one_byte, random_size};
     for (pass = 0; pass < 3; pass++) len += json_frame(wire + len, headers[pass], sizes[pass]);
 
@@ -589,6 +606,6 @@ int main(void) {
     encoder();
     messages();
     json_frames();
-    printf("%d checks\nRESULT: PASS\n", checks);
+    printf("%ld checks\nRESULT: PASS\n", checks);
     return 0;
 }
