@@ -345,6 +345,30 @@ unstick_code unstick_decode(void *decoder,
                             unstick_event *event,
                             unstick_error *err);
 
+// Decodes many events in one call, for small frames (one call per frame costs more than
+// decoding a 16-byte frame): fills `events` (room for `capacity`) with the events `chunk`
+// completes, in order, stores their number in `count` (`UNSTICK_EVENT_NONE` is never
+// stored) and the bytes of the chunk the call used in `consumed` (which may be more than the
+// events' own: the start of a frame the chunk ends inside is kept in the decoder). It stops
+// when the chunk is used up, when `events` is full, or after an event whose bytes lie in the
+// decoder's buffer (a frame that straddled chunks), so every pointer stays valid until the
+// next call. Call again with the rest of the chunk until `count` is 0. On a framing error,
+// the events before it are stored and counted, `consumed` covers them, and the error is
+// returned.
+//
+// # Safety
+// `decoder` is storage given to `unstick_decoder_init` (or null); `chunk` null or valid for
+// reading `len` bytes; `events` null or valid for writing `capacity` events; `count`,
+// `consumed` and `err` null or valid for a write.
+unstick_code unstick_decode_events(void *decoder,
+                                   const uint8_t *chunk,
+                                   size_t len,
+                                   unstick_event *events,
+                                   size_t capacity,
+                                   size_t *count,
+                                   size_t *consumed,
+                                   unstick_error *err);
+
 // At the end of the stream: `UNSTICK_OK` if it ended on a frame boundary, else
 // `UNSTICK_ERR_TRUNCATED_PREFIX` or `_TRUNCATED_FRAME` with the details in `err` (and the
 // decoder fails). Also reports an earlier framing error.

@@ -784,11 +784,20 @@ pub unsafe extern "C" fn unstick_decode(
     let Some(input) = (unsafe { bytes_in(chunk, len) }) else {
         return fail(UNSTICK_ERR_NULL);
     };
-    let step = match d.inner.decode(input) {
-        Ok(step) => step,
+    let out = match d.inner.decode(input) {
+        Ok(step) => to_event(step),
         // SAFETY: `err` is null or valid for a write.
         Err(e) => return unsafe { report(err, unstick_error::decode(e)) },
     };
+    // SAFETY: checked not null; the caller passes a pointer valid for a write.
+    unsafe { event.write(out) };
+    // SAFETY: `err` is null or valid for a write.
+    unsafe { report(err, unstick_error::default()) }
+}
+
+/// The C form of one decoding step.
+#[inline(always)]
+fn to_event(step: unstick::Decoded<'_>) -> unstick_event {
     let mut out = unstick_event {
         consumed: step.consumed,
         ..unstick_event::default()
@@ -816,10 +825,85 @@ pub unsafe extern "C" fn unstick_decode(
             out.length = len;
         }
     }
-    // SAFETY: checked not null; the caller passes a pointer valid for a write.
-    unsafe { event.write(out) };
+    out
+}
+
+/// Decodes many events in one call, for small frames (one call per frame costs more than
+/// decoding a 16-byte frame): fills `events` (room for `capacity`) with the events `chunk`
+/// completes, in order, stores their number in `count` (`UNSTICK_EVENT_NONE` is never
+/// stored) and the bytes of the chunk the call used in `consumed` (which may be more than the
+/// events' own: the start of a frame the chunk ends inside is kept in the decoder). It stops
+/// when the chunk is used up, when `events` is full, or after an event whose bytes lie in the
+/// decoder's buffer (a frame that straddled chunks), so every pointer stays valid until the
+/// next call. Call again with the rest of the chunk until `count` is 0. On a framing error,
+/// the events before it are stored and counted, `consumed` covers them, and the error is
+/// returned.
+///
+/// # Safety
+/// `decoder` is storage given to `unstick_decoder_init` (or null); `chunk` null or valid for
+/// reading `len` bytes; `events` null or valid for writing `capacity` events; `count`,
+/// `consumed` and `err` null or valid for a write.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)] // each pointer comes with its length, as C passes them
+pub unsafe extern "C" fn unstick_decode_events(
+    decoder: *mut c_void,
+    chunk: *const u8,
+    len: usize,
+    events: *mut unstick_event,
+    capacity: usize,
+    count: *mut usize,
+    consumed: *mut usize,
+    err: *mut unstick_error,
+) -> unstick_code {
+    let fail = |code| {
+        // SAFETY: `err` is null or valid for a write.
+        unsafe { report(err, unstick_error::code(code)) }
+    };
+    // SAFETY: the caller passes storage `unstick_decoder_init` initialised, or null.
+    let d = match unsafe { decoder_in(decoder) } {
+        Ok(d) => d,
+        Err(code) => return fail(code),
+    };
+    if count.is_null() || consumed.is_null() || (events.is_null() && capacity != 0) {
+        return fail(UNSTICK_ERR_NULL);
+    }
+    // SAFETY: `chunk` is null or valid for `len` bytes.
+    let Some(mut input) = (unsafe { bytes_in(chunk, len) }) else {
+        return fail(UNSTICK_ERR_NULL);
+    };
+    let range = input.as_ptr_range();
+    let (mut n, mut used) = (0, 0);
+    let mut result = unstick_error::default();
+    while n < capacity {
+        let event = match d.inner.decode(input) {
+            Ok(step) => to_event(step),
+            Err(e) => {
+                result = unstick_error::decode(e);
+                break;
+            }
+        };
+        input = input.get(event.consumed..).unwrap_or(&[]);
+        used += event.consumed;
+        if event.kind == unstick_event_kind::UNSTICK_EVENT_NONE {
+            break;
+        }
+        // SAFETY: `n < capacity` and `events` is valid for `capacity` events.
+        unsafe { events.add(n).write(event) };
+        n += 1;
+        // A head, payload or piece in the decoder's buffer may be overwritten by the next
+        // decode: the batch ends with it.
+        let outside = |ptr: *const u8, len: usize| len > 0 && !range.contains(&ptr);
+        if outside(event.head, event.head_len) || outside(event.data, event.data_len) {
+            break;
+        }
+    }
+    // SAFETY: checked not null; valid for writes.
+    unsafe {
+        count.write(n);
+        consumed.write(used);
+    }
     // SAFETY: `err` is null or valid for a write.
-    unsafe { report(err, unstick_error::default()) }
+    unsafe { report(err, result) }
 }
 
 /// At the end of the stream: `UNSTICK_OK` if it ended on a frame boundary, else

@@ -109,6 +109,49 @@ static void decode_stream(const unstick_format *f, const uint8_t *wire, size_t l
     CHECK_CODE(unstick_decoder_finish(&storage, &err), UNSTICK_OK);
 }
 
+/* The same with unstick_decode_events, `capacity` events per call. */
+static void decode_stream_batch(const unstick_format *f, const uint8_t *wire, size_t len,
+                                const size_t *lens, size_t count, size_t (*next_chunk)(size_t),
+                                size_t capacity) {
+    unstick_decoder_storage storage;
+    static uint8_t buffer[DECODE_BUFFER];
+    unstick_event events[8];
+    unstick_error err;
+    size_t at = 0, frame = 0;
+    CHECK(capacity <= 8);
+    CHECK_CODE(unstick_decoder_init(&storage, sizeof storage, f, buffer, sizeof buffer, &err),
+               UNSTICK_OK);
+    while (at < len) {
+        size_t n = next_chunk(len - at);
+        const uint8_t *chunk = wire + at;
+        size_t left = n;
+        at += n;
+        for (;;) {
+            size_t got = 99, used = 99, i, sum = 0;
+            CHECK_CODE(unstick_decode_events(&storage, chunk, left, events, capacity, &got, &used, &err),
+                       UNSTICK_OK);
+            CHECK(got <= capacity && used <= left);
+            for (i = 0; i < got; i++) {
+                const unstick_event *ev = &events[i];
+                size_t j;
+                sum += ev->consumed;
+                CHECK(ev->kind == UNSTICK_EVENT_FRAME);
+                CHECK(frame < count && ev->data_len == lens[frame] && ev->head_len == f->head_len);
+                if (ev->head_len > 0) CHECK(ev->head[0] == (uint8_t)frame);
+                for (j = 0; j < ev->data_len; j++) CHECK(ev->data[j] == (uint8_t)(frame ^ j));
+                frame++;
+            }
+            CHECK(sum <= used);
+            chunk += used;
+            left -= used;
+            if (got == 0) break;
+        }
+        CHECK(left == 0);
+    }
+    CHECK(frame == count);
+    CHECK_CODE(unstick_decoder_finish(&storage, &err), UNSTICK_OK);
+}
+
 static size_t whole(size_t left) { return left; }
 static size_t one_byte(size_t left) { (void)left; return 1; }
 static size_t random_size(size_t left) {
@@ -221,6 +264,9 @@ static void streams(void) {
         decode_stream(&f, wire, len, lens, 40, whole);
         decode_stream(&f, wire, len, lens, 40, one_byte);
         decode_stream(&f, wire, len, lens, 40, random_size);
+        decode_stream_batch(&f, wire, len, lens, 40, whole, 8);
+        decode_stream_batch(&f, wire, len, lens, 40, random_size, 3);
+        decode_stream_batch(&f, wire, len, lens, 40, random_size, 1);
     }
 }
 
@@ -300,6 +346,17 @@ static void decode_errors(void) {
     CHECK(ev.kind == UNSTICK_EVENT_NONE && ev.consumed == 0);
     CHECK_CODE(unstick_decode(&storage, NULL, 5, &ev, &err), UNSTICK_ERR_NULL);
     CHECK_CODE(unstick_decode(&storage, good, sizeof good, NULL, &err), UNSTICK_ERR_NULL);
+    {
+        unstick_event evs[2];
+        size_t got = 7, used = 7;
+        CHECK_CODE(unstick_decode_events(&storage, good, sizeof good, NULL, 2, &got, &used, &err), UNSTICK_ERR_NULL);
+        CHECK_CODE(unstick_decode_events(&storage, good, sizeof good, evs, 2, NULL, &used, &err), UNSTICK_ERR_NULL);
+        CHECK_CODE(unstick_decode_events(&storage, good, sizeof good, evs, 2, &got, NULL, &err), UNSTICK_ERR_NULL);
+        CHECK_CODE(unstick_decode_events(&storage, NULL, 3, evs, 2, &got, &used, &err), UNSTICK_ERR_NULL);
+        /* No room: nothing decoded, nothing consumed. */
+        CHECK_CODE(unstick_decode_events(&storage, good, sizeof good, NULL, 0, &got, &used, &err), UNSTICK_OK);
+        CHECK(got == 0 && used == 0 && unstick_decoder_frames(&storage) == 0);
+    }
     CHECK_CODE(unstick_decode(&storage, good, sizeof good, &ev, NULL), UNSTICK_OK);
     CHECK(ev.kind == UNSTICK_EVENT_FRAME);
     CHECK_CODE(unstick_decode(&storage, huge, sizeof huge, &ev, &err), UNSTICK_ERR_FRAME_TOO_LARGE);
@@ -308,6 +365,20 @@ static void decode_errors(void) {
     full = unstick_error_message(&err, message, sizeof message);
     CHECK(full == strlen(message));
     CHECK(strstr(message, "frame 1 (at byte 5)") != NULL && strstr(message, "4096") != NULL);
+    /* A batch stops at the error with the frames before it. */
+    {
+        unstick_decoder_storage s2;
+        uint8_t b2[64];
+        unstick_event evs[4];
+        size_t got = 0, used = 0;
+        uint8_t mixed[5 + 4];
+        memcpy(mixed, good, 5);
+        memcpy(mixed + 5, huge, 4);
+        CHECK_CODE(unstick_decoder_init(&s2, sizeof s2, &f, b2, sizeof b2, &err), UNSTICK_OK);
+        CHECK_CODE(unstick_decode_events(&s2, mixed, sizeof mixed, evs, 4, &got, &used, &err),
+                   UNSTICK_ERR_FRAME_TOO_LARGE);
+        CHECK(got == 1 && used == 5 && evs[0].data_len == 1 && err.frame == 1);
+    }
     /* Failed: every call repeats the error without reading. */
     CHECK_CODE(unstick_decode(&storage, good, sizeof good, &ev, &err), UNSTICK_ERR_FRAME_TOO_LARGE);
     CHECK_CODE(unstick_decoder_finish(&storage, &err), UNSTICK_ERR_FRAME_TOO_LARGE);
