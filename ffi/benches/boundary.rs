@@ -1,8 +1,9 @@
 //! What the C boundary costs: the same decode loop over the same stream, once calling
 //! `LengthDecoder::decode` from Rust, once calling `unstick_decode` through the C ABI (as a C
 //! program does: the event in a C struct, every pointer checked), once taking up to 64 events
-//! per `unstick_decode_events` call; 16 B and 4 KiB frames in 16 KiB chunks, the format chosen
-//! at run time in every loop.
+//! per `unstick_decode_events` call, once with a C callback per event (`unstick_decode_each`,
+//! the core's `decode_all`, whose Rust counterpart is timed too); 16 B and 4 KiB frames in
+//! 16 KiB chunks, the format chosen at run time in every loop.
 
 #![allow(missing_docs)]
 // criterion_group! generates an undocumented pub fn
@@ -29,6 +30,15 @@ unsafe extern "C" {
         capacity: usize,
         count: *mut usize,
         consumed: *mut usize,
+        err: *mut unstick_ffi::unstick_error,
+    ) -> unstick_code;
+    fn unstick_decode_each(
+        decoder: *mut core::ffi::c_void,
+        chunk: *const u8,
+        len: usize,
+        on_event: unstick_ffi::unstick_on_event,
+        context: *mut core::ffi::c_void,
+        count: *mut usize,
         err: *mut unstick_ffi::unstick_error,
     ) -> unstick_code;
     fn unstick_decode(
@@ -163,6 +173,59 @@ fn c_batch_loop(stream: &[u8], buf: &mut [u8]) -> usize {
     total
 }
 
+/// What a C program's callback does with each event: add up the payload lengths.
+unsafe extern "C" fn add_payload(context: *mut core::ffi::c_void, event: *const unstick_event) {
+    // SAFETY: `context` is the `usize` the loop passed; `event` is valid during the call.
+    unsafe {
+        if (*event).kind == unstick_event_kind::UNSTICK_EVENT_FRAME {
+            *context.cast::<usize>() += (*event).data_len;
+        }
+    }
+}
+
+#[inline(never)]
+fn c_each_loop(stream: &[u8], buf: &mut [u8]) -> usize {
+    let mut storage = unstick_decoder_storage {
+        bytes: [0; UNSTICK_DECODER_SIZE],
+    };
+    let dec = c_decoder(&mut storage, buf);
+    let mut total = 0usize;
+    for chunk in stream.chunks(CHUNK) {
+        let mut count = 0;
+        // SAFETY: `chunk` is valid for its length; `total` outlives the call.
+        let code = unsafe {
+            unstick_decode_each(
+                dec,
+                chunk.as_ptr(),
+                chunk.len(),
+                Some(add_payload),
+                (&raw mut total).cast(),
+                &mut count,
+                core::ptr::null_mut(),
+            )
+        };
+        assert_eq!(code, unstick_code::UNSTICK_OK);
+    }
+    total
+}
+
+/// The Rust counterpart of `unstick_decode_each`: `decode_all` with a closure.
+#[inline(never)]
+fn rust_all_loop(stream: &[u8], buf: &mut [u8]) -> usize {
+    let mut decoder = LengthDecoder::new(format(), buf).expect("a usable format");
+    let mut total = 0;
+    for chunk in stream.chunks(CHUNK) {
+        decoder
+            .decode_all(chunk, |event| {
+                if let Event::Frame(f) = event {
+                    total += f.payload.len();
+                }
+            })
+            .expect("a valid stream");
+    }
+    total
+}
+
 fn bench(c: &mut Criterion) {
     for payload in [16usize, 4096] {
         let data = stream(payload);
@@ -171,6 +234,8 @@ fn bench(c: &mut Criterion) {
         let expected = rust_loop(&data, &mut buf);
         assert_eq!(c_loop(&data, &mut buf), expected);
         assert_eq!(c_batch_loop(&data, &mut buf), expected);
+        assert_eq!(c_each_loop(&data, &mut buf), expected);
+        assert_eq!(rust_all_loop(&data, &mut buf), expected);
         let mut group = c.benchmark_group(format!("boundary/{payload}B"));
         group.throughput(Throughput::Elements(frames as u64));
         group.bench_function(BenchmarkId::from_parameter("rust-decode"), |b| {
@@ -183,6 +248,13 @@ fn bench(c: &mut Criterion) {
             BenchmarkId::from_parameter("c-abi-unstick_decode_events"),
             |b| b.iter(|| c_batch_loop(black_box(&data), &mut buf)),
         );
+        group.bench_function(
+            BenchmarkId::from_parameter("c-abi-unstick_decode_each"),
+            |b| b.iter(|| c_each_loop(black_box(&data), &mut buf)),
+        );
+        group.bench_function(BenchmarkId::from_parameter("rust-decode_all"), |b| {
+            b.iter(|| rust_all_loop(black_box(&data), &mut buf))
+        });
         group.finish();
     }
 }

@@ -798,34 +798,101 @@ pub unsafe extern "C" fn unstick_decode(
 /// The C form of one decoding step.
 #[inline(always)]
 fn to_event(step: unstick::Decoded<'_>) -> unstick_event {
-    let mut out = unstick_event {
-        consumed: step.consumed,
-        ..unstick_event::default()
+    let mut out = match step.event {
+        Some(event) => event_of(event),
+        None => unstick_event::default(),
     };
-    match step.event {
-        None => {}
-        Some(Event::Frame(frame)) => {
+    out.consumed = step.consumed;
+    out
+}
+
+/// The C form of an event (`consumed` 0).
+#[inline(always)]
+fn event_of(event: Event<'_>) -> unstick_event {
+    let mut out = unstick_event::default();
+    match event {
+        Event::Frame(frame) => {
             out.kind = unstick_event_kind::UNSTICK_EVENT_FRAME;
             (out.head, out.head_len) = (frame.head.as_ptr(), frame.head.len());
             (out.data, out.data_len) = (frame.payload.as_ptr(), frame.payload.len());
             out.length = frame.payload.len() as u64;
         }
-        Some(Event::StreamStart { head, len }) => {
+        Event::StreamStart { head, len } => {
             out.kind = unstick_event_kind::UNSTICK_EVENT_STREAM_START;
             (out.head, out.head_len) = (head.as_ptr(), head.len());
             out.length = len;
         }
-        Some(Event::StreamPiece(piece)) => {
+        Event::StreamPiece(piece) => {
             out.kind = unstick_event_kind::UNSTICK_EVENT_STREAM_PIECE;
             (out.data, out.data_len) = (piece.as_ptr(), piece.len());
         }
-        Some(Event::StreamEnd) => out.kind = unstick_event_kind::UNSTICK_EVENT_STREAM_END,
-        Some(Event::Skipped { len }) => {
+        Event::StreamEnd => out.kind = unstick_event_kind::UNSTICK_EVENT_STREAM_END,
+        Event::Skipped { len } => {
             out.kind = unstick_event_kind::UNSTICK_EVENT_SKIPPED;
             out.length = len;
         }
     }
     out
+}
+
+/// A C function `unstick_decode_each` hands every event to, with the `context` given.
+pub type unstick_on_event =
+    Option<unsafe extern "C" fn(context: *mut c_void, event: *const unstick_event)>;
+
+/// Decodes all of `chunk` in one pass, calling `on_event(context, &event)` for every event it
+/// completes, in order, and stores their number in `count`: the fastest way through many
+/// small frames (the core's `decode_all`). Each event and the bytes it points at are valid
+/// only during its call (`consumed` is 0: the call uses the whole chunk). On a framing error,
+/// the events before it were delivered and counted, and the error is returned. `on_event` must
+/// return normally, and must not call into this decoder.
+///
+/// # Safety
+/// `decoder` is storage given to `unstick_decoder_init` (or null); `chunk` null or valid for
+/// reading `len` bytes; `on_event` a function safe to call with `context` and an event;
+/// `count` and `err` null or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn unstick_decode_each(
+    decoder: *mut c_void,
+    chunk: *const u8,
+    len: usize,
+    on_event: unstick_on_event,
+    context: *mut c_void,
+    count: *mut usize,
+    err: *mut unstick_error,
+) -> unstick_code {
+    let fail = |code| {
+        // SAFETY: `err` is null or valid for a write.
+        unsafe { report(err, unstick_error::code(code)) }
+    };
+    // SAFETY: the caller passes storage `unstick_decoder_init` initialised, or null.
+    let d = match unsafe { decoder_in(decoder) } {
+        Ok(d) => d,
+        Err(code) => return fail(code),
+    };
+    let (Some(on_event), false) = (on_event, count.is_null()) else {
+        return fail(UNSTICK_ERR_NULL);
+    };
+    // SAFETY: `chunk` is null or valid for `len` bytes.
+    let Some(input) = (unsafe { bytes_in(chunk, len) }) else {
+        return fail(UNSTICK_ERR_NULL);
+    };
+    let mut n = 0usize;
+    let result = d.inner.decode_all(input, |event| {
+        let event = event_of(event);
+        // SAFETY: the caller passes a function safe to call with `context` and an event; the
+        // event lives on this stack frame for the call.
+        unsafe { on_event(context, &event) };
+        n += 1;
+    });
+    // SAFETY: checked not null; valid for a write.
+    unsafe { count.write(n) };
+    // SAFETY: `err` is null or valid for a write.
+    unsafe {
+        report(
+            err,
+            result.map_or_else(unstick_error::decode, |()| unstick_error::default()),
+        )
+    }
 }
 
 /// Decodes many events in one call, for small frames (one call per frame costs more than

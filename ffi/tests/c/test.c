@@ -152,6 +152,53 @@ static void decode_stream_batch(const unstick_format *f, const uint8_t *wire, si
     CHECK_CODE(unstick_decoder_finish(&storage, &err), UNSTICK_OK);
 }
 
+/* What the callback of unstick_decode_each checks: frames in order, against `lens`. */
+struct expect {
+    const size_t *lens;
+    size_t count, frame;
+    size_t head_len;
+};
+
+static void on_event(void *context, const unstick_event *ev) {
+    struct expect *x = (struct expect *)context;
+    size_t j;
+    CHECK(ev->kind == UNSTICK_EVENT_FRAME && ev->consumed == 0);
+    CHECK(x->frame < x->count && ev->data_len == x->lens[x->frame] && ev->head_len == x->head_len);
+    if (ev->head_len > 0) CHECK(ev->head[0] == (uint8_t)x->frame);
+    for (j = 0; j < ev->data_len; j++) CHECK(ev->data[j] == (uint8_t)(x->frame ^ j));
+    x->frame++;
+}
+
+/* The same with unstick_decode_each: every chunk in one call. */
+static void decode_stream_each(const unstick_format *f, const uint8_t *wire, size_t len,
+                               const size_t *lens, size_t count, size_t (*next_chunk)(size_t)) {
+    unstick_decoder_storage storage;
+    static uint8_t buffer[DECODE_BUFFER];
+    unstick_error err;
+    struct expect x;
+    size_t at = 0, before;
+    x.lens = lens;
+    x.count = count;
+    x.frame = 0;
+    x.head_len = f->head_len;
+    CHECK_CODE(unstick_decoder_init(&storage, sizeof storage, f, buffer, sizeof buffer, &err),
+               UNSTICK_OK);
+    while (at < len) {
+        size_t n = next_chunk(len - at), got = 99;
+        before = x.frame;
+        CHECK_CODE(unstick_decode_each(&storage, wire + at, n, on_event, &x, &got, &err), UNSTICK_OK);
+        CHECK(got == x.frame - before);
+        at += n;
+    }
+    CHECK(x.frame == count);
+    CHECK_CODE(unstick_decoder_finish(&storage, &err), UNSTICK_OK);
+}
+
+static void count_event(void *context, const unstick_event *ev) {
+    (void)ev;
+    ++*(size_t *)context;
+}
+
 static size_t whole(size_t left) { return left; }
 static size_t one_byte(size_t left) { (void)left; return 1; }
 static size_t random_size(size_t left) {
@@ -267,6 +314,9 @@ static void streams(void) {
         decode_stream_batch(&f, wire, len, lens, 40, whole, 8);
         decode_stream_batch(&f, wire, len, lens, 40, random_size, 3);
         decode_stream_batch(&f, wire, len, lens, 40, random_size, 1);
+        decode_stream_each(&f, wire, len, lens, 40, whole);
+        decode_stream_each(&f, wire, len, lens, 40, one_byte);
+        decode_stream_each(&f, wire, len, lens, 40, random_size);
     }
 }
 
@@ -378,6 +428,23 @@ static void decode_errors(void) {
         CHECK_CODE(unstick_decode_events(&s2, mixed, sizeof mixed, evs, 4, &got, &used, &err),
                    UNSTICK_ERR_FRAME_TOO_LARGE);
         CHECK(got == 1 && used == 5 && evs[0].data_len == 1 && err.frame == 1);
+    }
+    /* The callback form: the frames before an error are delivered and counted. */
+    {
+        unstick_decoder_storage s3;
+        uint8_t b3[64];
+        size_t seen = 0, got = 0;
+        uint8_t mixed[5 + 4];
+        memcpy(mixed, good, 5);
+        memcpy(mixed + 5, huge, 4);
+        CHECK_CODE(unstick_decoder_init(&s3, sizeof s3, &f, b3, sizeof b3, &err), UNSTICK_OK);
+        CHECK_CODE(unstick_decode_each(&s3, mixed, sizeof mixed, NULL, &seen, &got, &err), UNSTICK_ERR_NULL);
+        CHECK_CODE(unstick_decode_each(&s3, mixed, sizeof mixed, count_event, &seen, NULL, &err), UNSTICK_ERR_NULL);
+        CHECK_CODE(unstick_decode_each(&s3, NULL, 1, count_event, &seen, &got, &err), UNSTICK_ERR_NULL);
+        CHECK_CODE(unstick_decode_each(&s3, mixed, sizeof mixed, count_event, &seen, &got, &err),
+                   UNSTICK_ERR_FRAME_TOO_LARGE);
+        CHECK(seen == 1 && got == 1 && err.frame == 1 && err.offset == 5);
+        CHECK_CODE(unstick_decode_each(NULL, mixed, 1, count_event, &seen, &got, &err), UNSTICK_ERR_NULL);
     }
     /* Failed: every call repeats the error without reading. */
     CHECK_CODE(unstick_decode(&storage, good, sizeof good, &ev, &err), UNSTICK_ERR_FRAME_TOO_LARGE);
