@@ -380,7 +380,7 @@ unstick_code unstick_decode_each(void *decoder,
 //
 // # Safety
 // `decoder` is storage given to `unstick_decoder_init` (or null); `chunk` null or valid for
-// reading `len` bytes; `events` null or valid for writing `capacity` events; `count`,
+// reading `len` bytes; `events` null or valid for writing `capacity` (at least 1) events; `count`,
 // `consumed` and `err` null or valid for a write.
 unstick_code unstick_decode_events(void *decoder,
                                    const uint8_t *chunk,

@@ -908,7 +908,7 @@ pub unsafe extern "C" fn unstick_decode_each(
 ///
 /// # Safety
 /// `decoder` is storage given to `unstick_decoder_init` (or null); `chunk` null or valid for
-/// reading `len` bytes; `events` null or valid for writing `capacity` events; `count`,
+/// reading `len` bytes; `events` null or valid for writing `capacity` (at least 1) events; `count`,
 /// `consumed` and `err` null or valid for a write.
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)] // each pointer comes with its length, as C passes them
@@ -931,8 +931,24 @@ pub unsafe extern "C" fn unstick_decode_events(
         Ok(d) => d,
         Err(code) => return fail(code),
     };
-    if count.is_null() || consumed.is_null() || (events.is_null() && capacity != 0) {
+    if count.is_null() || consumed.is_null() || events.is_null() {
         return fail(UNSTICK_ERR_NULL);
+    }
+    // No room would read as "the chunk is done" (a count of 0) with the chunk unread.
+    if capacity == 0 {
+        // SAFETY: `err` is null or valid for a write.
+        return unsafe {
+            report(
+                err,
+                unstick_error {
+                    length: 1,
+                    limit: 0,
+                    frame: NOT_IN_A_STREAM,
+                    offset: NOT_IN_A_STREAM,
+                    ..unstick_error::code(UNSTICK_ERR_OUTPUT_TOO_SMALL)
+                },
+            )
+        };
     }
     // SAFETY: `chunk` is null or valid for `len` bytes.
     let Some(mut input) = (unsafe { bytes_in(chunk, len) }) else {

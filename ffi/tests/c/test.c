@@ -403,9 +403,10 @@ static void decode_errors(void) {
         CHECK_CODE(unstick_decode_events(&storage, good, sizeof good, evs, 2, NULL, &used, &err), UNSTICK_ERR_NULL);
         CHECK_CODE(unstick_decode_events(&storage, good, sizeof good, evs, 2, &got, NULL, &err), UNSTICK_ERR_NULL);
         CHECK_CODE(unstick_decode_events(&storage, NULL, 3, evs, 2, &got, &used, &err), UNSTICK_ERR_NULL);
-        /* No room: nothing decoded, nothing consumed. */
-        CHECK_CODE(unstick_decode_events(&storage, good, sizeof good, NULL, 0, &got, &used, &err), UNSTICK_OK);
-        CHECK(got == 0 && used == 0 && unstick_decoder_frames(&storage) == 0);
+        /* No room is refused: a count of 0 would read as "chunk done". */
+        CHECK_CODE(unstick_decode_events(&storage, good, sizeof good, evs, 0, &got, &used, &err),
+                   UNSTICK_ERR_OUTPUT_TOO_SMALL);
+        CHECK(unstick_decoder_frames(&storage) == 0);
     }
     CHECK_CODE(unstick_decode(&storage, good, sizeof good, &ev, NULL), UNSTICK_OK);
     CHECK(ev.kind == UNSTICK_EVENT_FRAME);
