@@ -36,6 +36,21 @@ EVENT_NONE, EVENT_FRAME = 0, 1
 DECODER_SIZE = 80
 
 
+def declare(lib):
+    """The C signatures, so ctypes passes size_t and pointers at their real widths."""
+    p, size = ctypes.c_void_p, ctypes.c_size_t
+    for name, args in [
+        ("unstick_format_parse", [ctypes.c_char_p, size, ctypes.POINTER(Format), ctypes.POINTER(Error)]),
+        ("unstick_decoder_init", [p, size, ctypes.POINTER(Format), p, size, ctypes.POINTER(Error)]),
+        ("unstick_decode", [p, p, size, ctypes.POINTER(Event), ctypes.POINTER(Error)]),
+        ("unstick_decoder_finish", [p, ctypes.POINTER(Error)]),
+    ]:
+        getattr(lib, name).argtypes = args
+        getattr(lib, name).restype = ctypes.c_int
+    lib.unstick_error_message.argtypes = [ctypes.POINTER(Error), ctypes.c_char_p, size]
+    lib.unstick_error_message.restype = size
+
+
 class Decoder:
     """unstick's length decoder in ctypes-owned storage and buffer."""
 
@@ -47,8 +62,9 @@ class Decoder:
         fmt = Format()
         text = spec.encode()
         self.check(lib.unstick_format_parse(text, len(text), ctypes.byref(fmt), ctypes.byref(self.err)))
-        self.check(lib.unstick_decoder_init(self.storage, ctypes.sizeof(self.storage), ctypes.byref(fmt),
-                                            self.buffer, buffer_len, ctypes.byref(self.err)))
+        self.check(lib.unstick_decoder_init(ctypes.addressof(self.storage), ctypes.sizeof(self.storage),
+                                            ctypes.byref(fmt), ctypes.addressof(self.buffer), buffer_len,
+                                            ctypes.byref(self.err)))
 
     def check(self, code):
         if code != 0:
@@ -63,8 +79,8 @@ class Decoder:
         at = 0
         event = Event()
         while True:
-            rest = ctypes.byref(data, at) if data is not None else None
-            self.check(self.lib.unstick_decode(self.storage, rest, len(chunk) - at,
+            rest = ctypes.addressof(data) + at if data is not None else None
+            self.check(self.lib.unstick_decode(ctypes.addressof(self.storage), rest, len(chunk) - at,
                                                ctypes.byref(event), ctypes.byref(self.err)))
             at += event.consumed
             if event.kind == EVENT_NONE:
@@ -73,12 +89,12 @@ class Decoder:
                 frames.append(ctypes.string_at(event.data, event.data_len) if event.data_len else b"")
 
     def finish(self):
-        self.check(self.lib.unstick_decoder_finish(self.storage, ctypes.byref(self.err)))
+        self.check(self.lib.unstick_decoder_finish(ctypes.addressof(self.storage), ctypes.byref(self.err)))
 
 
 def main():
     lib = ctypes.CDLL(sys.argv[1])
-    lib.unstick_error_message.restype = ctypes.c_size_t
+    declare(lib)
     host, port = sys.argv[2].rsplit(":", 1)
     messages = [m.encode() for m in sys.argv[3:]]
     decoder = Decoder(lib, "u32be,max=64KiB")

@@ -7,6 +7,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#if defined(_MSC_VER)
+#define UNSTICK_ALIGNED(n) __declspec(align(n))
+#else
+#define UNSTICK_ALIGNED(n) __attribute__((aligned(n)))
+#endif
 
 // `unstick_format.length`: a fixed-width integer (`width`, `flags`).
 #define UNSTICK_LENGTH_FIXED 0
@@ -87,7 +92,8 @@ typedef enum {
   UNSTICK_OK = 0,
   // A pointer the call needs was null (a chunk may be null only with length 0).
   UNSTICK_ERR_NULL = 1,
-  // The decoder storage is smaller than `UNSTICK_DECODER_SIZE`.
+  // The decoder storage is too small. `length`: its size; `limit`: the size needed
+  // (`UNSTICK_DECODER_SIZE` or `UNSTICK_JSON_DECODER_SIZE`).
   UNSTICK_ERR_STORAGE_TOO_SMALL = 2,
   // The decoder storage is not aligned to `UNSTICK_DECODER_ALIGN`.
   UNSTICK_ERR_MISALIGNED = 3,
@@ -97,7 +103,9 @@ typedef enum {
   // The format is not one unstick can use: an unknown length kind or flag, a width other
   // than 1, 2, 3, 4 or 8, a head over 16 bytes.
   UNSTICK_ERR_BAD_FORMAT = 5,
-  // The decoder's buffer cannot hold a head and a frame up to the limit (without streaming).
+  // The decoder's buffer cannot hold a head and a payload up to the limit (without
+  // streaming), or a head (with it). `length`: the buffer's size; `value`: the head
+  // length; `limit`: the payload it must hold (0 with streaming).
   UNSTICK_ERR_BUFFER_TOO_SMALL = 6,
   // A format's text or a preset's name was not understood.
   UNSTICK_ERR_PARSE = 7,
@@ -106,8 +114,8 @@ typedef enum {
   UNSTICK_ERR_FRAME_TOO_LARGE = 10,
   // A signed length field carried a negative number. `value`: it.
   UNSTICK_ERR_NEGATIVE_LENGTH = 11,
-  // The adjustment takes the field's value below zero. `value`: the field's value;
-  // `limit`: the adjustment.
+  // The adjustment takes the field's value below zero. `length`: the field's value;
+  // `value`: the adjustment.
   UNSTICK_ERR_LENGTH_BELOW_ADJUSTMENT = 12,
   // A length does not fit in 64 bits.
   UNSTICK_ERR_LENGTH_OVERFLOW = 13,
@@ -271,7 +279,7 @@ typedef struct {
 
 // Storage for one decoder with the size and alignment it needs: `static
 // unstick_decoder_storage storage;` then `unstick_decoder_init(&storage, sizeof storage, ...)`.
-typedef union {
+typedef union UNSTICK_ALIGNED(8) {
   // The bytes.
   uint8_t bytes[UNSTICK_DECODER_SIZE];
   // Forces the alignment.
@@ -279,7 +287,7 @@ typedef union {
 } unstick_decoder_storage;
 
 // Storage for one JSON-header decoder with the size and alignment it needs.
-typedef union {
+typedef union UNSTICK_ALIGNED(8) {
   // The bytes.
   uint8_t bytes[UNSTICK_JSON_DECODER_SIZE];
   // Forces the alignment.
@@ -320,7 +328,9 @@ unstick_code unstick_format_parse(const char *text,
 // `UNSTICK_DECODER_ALIGN`), for `format`, over `buffer` (`buffer_len` bytes; only frames
 // that straddle chunks are copied there). `buffer` must stay valid, and untouched by the
 // caller, until the decoder is no longer used; it may be null with length 0 for a decoder
-// that only streams. Re-initialising a decoder is allowed.
+// that only streams. Re-initialising a decoder is allowed; when it fails, the storage holds
+// no decoder. Before `unstick_decoder_init`, other calls recognise storage that holds none only
+// if it is zeroed (as static storage is); `unstick_decoder_release` marks it so again.
 //
 // # Safety
 // `storage` is null or valid for writing `storage_len` bytes; `format` null or valid for a
@@ -398,6 +408,14 @@ unstick_code unstick_decode_events(void *decoder,
 // # Safety
 // As for `unstick_decode`.
 unstick_code unstick_decoder_finish(void *decoder, unstick_error *err);
+
+// Marks `storage` as holding no decoder: later calls on it return
+// `UNSTICK_ERR_NOT_INITIALIZED` instead of using a buffer the caller is about to free. (Works
+// for a JSON-header decoder's storage too.)
+//
+// # Safety
+// `storage` is null, or storage a decoder was initialised in.
+unstick_code unstick_decoder_release(void *storage);
 
 // Forgets a failure and any partial frame: the decoder starts a new stream (frame and offset
 // counters from 0).

@@ -9,7 +9,8 @@ use unstick::{ByteOrder, FixedInt, LengthField, Width};
 
 use crate::{
     UNSTICK_FLAG_LITTLE_ENDIAN, UNSTICK_FLAG_SIGNED, UNSTICK_LENGTH_FIXED, UNSTICK_LENGTH_LEB128,
-    UNSTICK_LENGTH_MQTT, UNSTICK_LENGTH_QUIC, bytes_in, report, unstick_code, unstick_error,
+    UNSTICK_LENGTH_MQTT, UNSTICK_LENGTH_QUIC, bytes_in, clear_magic, report, saturate,
+    storage_too_small, unstick_code, unstick_error,
 };
 use unstick_code::*;
 
@@ -120,7 +121,8 @@ unsafe fn to_config(c: &unstick_json_config) -> Result<Config, unstick_code> {
     Ok(config)
 }
 
-/// What a JSON-header decoder in caller storage holds.
+/// What a JSON-header decoder in caller storage holds (`magic` first, as in `Decoder`).
+#[repr(C)]
 struct JsonDecoder {
     magic: u64,
     inner: json::Decoder<&'static mut [u8]>,
@@ -137,7 +139,7 @@ const _: () = assert!(core::mem::size_of::<JsonDecoder>() <= UNSTICK_JSON_DECODE
 const _: () = assert!(core::mem::align_of::<JsonDecoder>() <= UNSTICK_JSON_DECODER_ALIGN);
 
 /// Storage for one JSON-header decoder with the size and alignment it needs.
-#[repr(C)]
+#[repr(C, align(8))]
 pub union unstick_json_decoder_storage {
     /// The bytes.
     pub bytes: [u8; UNSTICK_JSON_DECODER_SIZE],
@@ -195,11 +197,20 @@ pub unsafe extern "C" fn unstick_json_decoder_init(
         return fail(UNSTICK_ERR_NULL);
     }
     if storage_len < UNSTICK_JSON_DECODER_SIZE {
-        return fail(UNSTICK_ERR_STORAGE_TOO_SMALL);
+        // SAFETY: `err` is null or valid for a write.
+        return unsafe {
+            report(
+                err,
+                storage_too_small(storage_len, UNSTICK_JSON_DECODER_SIZE),
+            )
+        };
     }
     if !(storage as usize).is_multiple_of(UNSTICK_JSON_DECODER_ALIGN) {
         return fail(UNSTICK_ERR_MISALIGNED);
     }
+    // From here on a failure leaves no decoder behind.
+    // SAFETY: checked above: aligned, and valid for `UNSTICK_JSON_DECODER_SIZE` bytes.
+    unsafe { clear_magic(storage) };
     // SAFETY: `config` is null or valid for a read.
     let Some(config) = (unsafe { config.as_ref() }) else {
         return fail(UNSTICK_ERR_NULL);
@@ -353,7 +364,7 @@ pub(crate) fn json_error(e: json::DecodeError) -> unstick_error {
         },
         json::DecodeError::TruncatedHeader { len, missing, .. } => unstick_error {
             length: len,
-            value: missing as i64,
+            value: saturate(missing),
             ..at(UNSTICK_ERR_TRUNCATED_HEADER)
         },
         json::DecodeError::TruncatedBody {
@@ -362,7 +373,7 @@ pub(crate) fn json_error(e: json::DecodeError) -> unstick_error {
             ..
         } => unstick_error {
             length: total_size,
-            value: missing as i64,
+            value: saturate(missing),
             ..at(UNSTICK_ERR_TRUNCATED_FRAME)
         },
         _ => at(UNSTICK_ERR_MALFORMED_LENGTH_PREFIX),
@@ -414,12 +425,12 @@ pub unsafe extern "C" fn unstick_json_decode(
         None => {}
         Some(json::Event::Header(h)) => {
             out.kind = unstick_json_event_kind::UNSTICK_JSON_EVENT_HEADER;
-            (out.header, out.header_len) = (h.json().as_ptr(), h.json().len());
+            (out.header, out.header_len) = crate::c_bytes(h.json().as_bytes());
             out.total_size = h.total_size();
         }
         Some(json::Event::BodyPiece(piece)) => {
             out.kind = unstick_json_event_kind::UNSTICK_JSON_EVENT_BODY_PIECE;
-            (out.data, out.data_len) = (piece.as_ptr(), piece.len());
+            (out.data, out.data_len) = crate::c_bytes(piece);
         }
         Some(json::Event::End) => out.kind = unstick_json_event_kind::UNSTICK_JSON_EVENT_END,
     }

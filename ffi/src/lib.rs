@@ -68,7 +68,8 @@ pub enum unstick_code {
     UNSTICK_OK = 0,
     /// A pointer the call needs was null (a chunk may be null only with length 0).
     UNSTICK_ERR_NULL = 1,
-    /// The decoder storage is smaller than `UNSTICK_DECODER_SIZE`.
+    /// The decoder storage is too small. `length`: its size; `limit`: the size needed
+    /// (`UNSTICK_DECODER_SIZE` or `UNSTICK_JSON_DECODER_SIZE`).
     UNSTICK_ERR_STORAGE_TOO_SMALL = 2,
     /// The decoder storage is not aligned to `UNSTICK_DECODER_ALIGN`.
     UNSTICK_ERR_MISALIGNED = 3,
@@ -78,7 +79,9 @@ pub enum unstick_code {
     /// The format is not one unstick can use: an unknown length kind or flag, a width other
     /// than 1, 2, 3, 4 or 8, a head over 16 bytes.
     UNSTICK_ERR_BAD_FORMAT = 5,
-    /// The decoder's buffer cannot hold a head and a frame up to the limit (without streaming).
+    /// The decoder's buffer cannot hold a head and a payload up to the limit (without
+    /// streaming), or a head (with it). `length`: the buffer's size; `value`: the head
+    /// length; `limit`: the payload it must hold (0 with streaming).
     UNSTICK_ERR_BUFFER_TOO_SMALL = 6,
     /// A format's text or a preset's name was not understood.
     UNSTICK_ERR_PARSE = 7,
@@ -87,8 +90,8 @@ pub enum unstick_code {
     UNSTICK_ERR_FRAME_TOO_LARGE = 10,
     /// A signed length field carried a negative number. `value`: it.
     UNSTICK_ERR_NEGATIVE_LENGTH = 11,
-    /// The adjustment takes the field's value below zero. `value`: the field's value;
-    /// `limit`: the adjustment.
+    /// The adjustment takes the field's value below zero. `length`: the field's value;
+    /// `value`: the adjustment.
     UNSTICK_ERR_LENGTH_BELOW_ADJUSTMENT = 12,
     /// A length does not fit in 64 bits.
     UNSTICK_ERR_LENGTH_OVERFLOW = 13,
@@ -189,8 +192,8 @@ impl unstick_error {
             DecodeError::LengthBelowAdjustment {
                 value, adjustment, ..
             } => Self {
-                value: value as i64,
-                limit: i64::from(adjustment) as u64,
+                length: value,
+                value: i64::from(adjustment),
                 ..at(UNSTICK_ERR_LENGTH_BELOW_ADJUSTMENT)
             },
             DecodeError::LengthOverflow { .. } => at(UNSTICK_ERR_LENGTH_OVERFLOW),
@@ -205,7 +208,7 @@ impl unstick_error {
             },
             DecodeError::TruncatedFrame { len, missing, .. } => Self {
                 length: len,
-                value: missing as i64,
+                value: saturate(missing),
                 ..at(UNSTICK_ERR_TRUNCATED_FRAME)
             },
             // Not reachable through this API (no commit), and not a failure of the stream.
@@ -266,7 +269,8 @@ impl unstick_error {
                 head_len,
             } => Self {
                 length: capacity as u64,
-                limit: max_frame_len.saturating_add(head_len as u64),
+                limit: max_frame_len,
+                value: head_len as i64,
                 ..Self::code(UNSTICK_ERR_BUFFER_TOO_SMALL)
             },
             _ => Self::code(UNSTICK_ERR_BAD_FORMAT),
@@ -284,6 +288,11 @@ unsafe fn report(err: *mut unstick_error, e: unstick_error) -> unstick_code {
         unsafe { err.write(e) };
     }
     code_of(e.code).unwrap_or(UNSTICK_ERR_BAD_FORMAT)
+}
+
+/// A count as `unstick_error.value`, saturated.
+pub(crate) fn saturate(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// Every code, to map an integer back without trusting it.
@@ -552,7 +561,8 @@ pub unsafe extern "C" fn unstick_format_parse(
         Ok(format) => {
             // SAFETY: checked not null; the caller passes a pointer valid for a write.
             unsafe { out.write(from_format(format)) };
-            UNSTICK_OK
+            // SAFETY: `err` is null or valid for a write.
+            unsafe { report(err, unstick_error::default()) }
         }
         // SAFETY: `err` is null or valid for a write.
         Err(e) => unsafe { report(err, e) },
@@ -579,11 +589,32 @@ unsafe fn bytes_in<'a>(ptr: *const u8, len: usize) -> Option<&'a [u8]> {
 // ---------------------------------------------------------------------------------------
 // Decoder
 
-/// What a decoder in caller storage holds.
+/// What a decoder in caller storage holds; `magic` first in every kind of decoder, so one
+/// kind's storage re-initialised as another never passes for the first.
+#[repr(C)]
 struct Decoder {
     /// [`MAGIC`] once initialised: calls on storage that holds no decoder are refused.
     magic: u64,
     inner: LengthDecoder<&'static mut [u8]>,
+}
+
+/// The storage error, with the sizes.
+pub(crate) fn storage_too_small(given: usize, needed: usize) -> unstick_error {
+    unstick_error {
+        length: given as u64,
+        limit: needed as u64,
+        ..unstick_error::code(UNSTICK_ERR_STORAGE_TOO_SMALL)
+    }
+}
+
+/// Marks `storage` as holding no decoder (after a failed initialisation: the decoder that was
+/// there may use a buffer the caller has let go).
+///
+/// # Safety
+/// `storage` is aligned and valid for writing the magic word.
+pub(crate) unsafe fn clear_magic(storage: *mut c_void) {
+    // SAFETY: the caller's contract; `magic` is the first field of every decoder kind.
+    unsafe { storage.cast::<u64>().write(0) };
 }
 
 /// `frame` and `offset` of an error that is not about a place in a stream.
@@ -602,7 +633,7 @@ const _: () = assert!(core::mem::align_of::<Decoder>() <= UNSTICK_DECODER_ALIGN)
 
 /// Storage for one decoder with the size and alignment it needs: `static
 /// unstick_decoder_storage storage;` then `unstick_decoder_init(&storage, sizeof storage, ...)`.
-#[repr(C)]
+#[repr(C, align(8))]
 pub union unstick_decoder_storage {
     /// The bytes.
     pub bytes: [u8; UNSTICK_DECODER_SIZE],
@@ -639,7 +670,9 @@ unsafe fn decoder_in<'a>(storage: *mut c_void) -> Result<&'a mut Decoder, unstic
 /// `UNSTICK_DECODER_ALIGN`), for `format`, over `buffer` (`buffer_len` bytes; only frames
 /// that straddle chunks are copied there). `buffer` must stay valid, and untouched by the
 /// caller, until the decoder is no longer used; it may be null with length 0 for a decoder
-/// that only streams. Re-initialising a decoder is allowed.
+/// that only streams. Re-initialising a decoder is allowed; when it fails, the storage holds
+/// no decoder. Before `unstick_decoder_init`, other calls recognise storage that holds none only
+/// if it is zeroed (as static storage is); `unstick_decoder_release` marks it so again.
 ///
 /// # Safety
 /// `storage` is null or valid for writing `storage_len` bytes; `format` null or valid for a
@@ -662,11 +695,15 @@ pub unsafe extern "C" fn unstick_decoder_init(
         return fail(UNSTICK_ERR_NULL);
     }
     if storage_len < UNSTICK_DECODER_SIZE {
-        return fail(UNSTICK_ERR_STORAGE_TOO_SMALL);
+        // SAFETY: `err` is null or valid for a write.
+        return unsafe { report(err, storage_too_small(storage_len, UNSTICK_DECODER_SIZE)) };
     }
     if !(storage as usize).is_multiple_of(UNSTICK_DECODER_ALIGN) {
         return fail(UNSTICK_ERR_MISALIGNED);
     }
+    // From here on a failure leaves no decoder behind.
+    // SAFETY: checked above: aligned, and valid for `UNSTICK_DECODER_SIZE` bytes.
+    unsafe { clear_magic(storage) };
     // SAFETY: `format` is null or valid for a read; `err` null or valid for a write.
     let format = match unsafe { read_format(format, err) } {
         Ok(format) => format,
@@ -806,6 +843,16 @@ fn to_event(step: unstick::Decoded<'_>) -> unstick_event {
     out
 }
 
+/// A slice for C: NULL when empty (Rust's empty slices point anywhere).
+#[inline(always)]
+fn c_bytes(bytes: &[u8]) -> (*const u8, usize) {
+    if bytes.is_empty() {
+        (core::ptr::null(), 0)
+    } else {
+        (bytes.as_ptr(), bytes.len())
+    }
+}
+
 /// The C form of an event (`consumed` 0).
 #[inline(always)]
 fn event_of(event: Event<'_>) -> unstick_event {
@@ -813,18 +860,18 @@ fn event_of(event: Event<'_>) -> unstick_event {
     match event {
         Event::Frame(frame) => {
             out.kind = unstick_event_kind::UNSTICK_EVENT_FRAME;
-            (out.head, out.head_len) = (frame.head.as_ptr(), frame.head.len());
-            (out.data, out.data_len) = (frame.payload.as_ptr(), frame.payload.len());
+            (out.head, out.head_len) = c_bytes(frame.head);
+            (out.data, out.data_len) = c_bytes(frame.payload);
             out.length = frame.payload.len() as u64;
         }
         Event::StreamStart { head, len } => {
             out.kind = unstick_event_kind::UNSTICK_EVENT_STREAM_START;
-            (out.head, out.head_len) = (head.as_ptr(), head.len());
+            (out.head, out.head_len) = c_bytes(head);
             out.length = len;
         }
         Event::StreamPiece(piece) => {
             out.kind = unstick_event_kind::UNSTICK_EVENT_STREAM_PIECE;
-            (out.data, out.data_len) = (piece.as_ptr(), piece.len());
+            (out.data, out.data_len) = c_bytes(piece);
         }
         Event::StreamEnd => out.kind = unstick_event_kind::UNSTICK_EVENT_STREAM_END,
         Event::Skipped { len } => {
@@ -1016,6 +1063,25 @@ pub unsafe extern "C" fn unstick_decoder_finish(
     }
 }
 
+/// Marks `storage` as holding no decoder: later calls on it return
+/// `UNSTICK_ERR_NOT_INITIALIZED` instead of using a buffer the caller is about to free. (Works
+/// for a JSON-header decoder's storage too.)
+///
+/// # Safety
+/// `storage` is null, or storage a decoder was initialised in.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn unstick_decoder_release(storage: *mut c_void) -> unstick_code {
+    if storage.is_null() {
+        return UNSTICK_ERR_NULL;
+    }
+    if !(storage as usize).is_multiple_of(UNSTICK_DECODER_ALIGN) {
+        return UNSTICK_ERR_MISALIGNED;
+    }
+    // SAFETY: aligned, and (by the contract) storage that held a decoder: at least 8 bytes.
+    unsafe { clear_magic(storage) };
+    UNSTICK_OK
+}
+
 /// Forgets a failure and any partial frame: the decoder starts a new stream (frame and offset
 /// counters from 0).
 ///
@@ -1159,17 +1225,13 @@ pub unsafe extern "C" fn unstick_prefix(
         return fail(UNSTICK_ERR_NULL);
     }
     let Ok(payload_len) = usize::try_from(payload_len) else {
-        // SAFETY: `err` is null or valid for a write.
-        return unsafe {
-            report(
-                err,
-                unstick_error {
-                    length: payload_len,
-                    limit: format.max_frame_len(),
-                    ..unstick_error::code(UNSTICK_ERR_FRAME_TOO_LARGE)
-                },
-            )
+        // No payload in memory can be longer than `SIZE_MAX`.
+        let e = EncodeError::FrameTooLarge {
+            len: payload_len,
+            max: usize::MAX as u64,
         };
+        // SAFETY: `err` is null or valid for a write.
+        return unsafe { report(err, unstick_error::encode(e)) };
     };
     match LengthEncoder::new(format).prefix_with_head(head, payload_len) {
         Ok(prefix) => {
@@ -1252,7 +1314,7 @@ fn write_message(out: &mut impl core::fmt::Write, e: &unstick_error) -> core::fm
         UNSTICK_ERR_NULL => out.write_str("a required pointer was null"),
         UNSTICK_ERR_STORAGE_TOO_SMALL => write!(
             out,
-            "the decoder storage is smaller than UNSTICK_DECODER_SIZE ({UNSTICK_DECODER_SIZE} bytes)"
+            "the decoder storage has {length} bytes; it needs {limit}"
         ),
         UNSTICK_ERR_MISALIGNED => write!(
             out,
@@ -1266,7 +1328,7 @@ fn write_message(out: &mut impl core::fmt::Write, e: &unstick_error) -> core::fm
         ),
         UNSTICK_ERR_BUFFER_TOO_SMALL => write!(
             out,
-            "a {length}-byte buffer cannot hold a frame of {limit} bytes with its head; enable streaming, lower the limit or give a larger buffer"
+            "a {length}-byte buffer cannot hold a {value}-byte head and a {limit}-byte payload; enable streaming, lower the limit or give a larger buffer"
         ),
         UNSTICK_ERR_PARSE => write!(
             out,
@@ -1286,8 +1348,7 @@ fn write_message(out: &mut impl core::fmt::Write, e: &unstick_error) -> core::fm
         ),
         UNSTICK_ERR_LENGTH_BELOW_ADJUSTMENT => write!(
             out,
-            "frame {frame} (at byte {offset}): length {value} is below the adjustment {}",
-            limit as i64
+            "frame {frame} (at byte {offset}): length {length} with the adjustment {value} is below zero"
         ),
         UNSTICK_ERR_LENGTH_OVERFLOW => write!(
             out,

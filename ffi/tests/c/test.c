@@ -224,8 +224,10 @@ static void formats(void) {
     CHECK_CODE(unstick_format_preset(NULL, &f), UNSTICK_ERR_NULL);
     CHECK_CODE(unstick_format_preset("grpc", NULL), UNSTICK_ERR_NULL);
 
+    err.code = 12345;
     CHECK_CODE(unstick_format_parse(spec, strlen(spec), &f, &err), UNSTICK_OK);
     CHECK(f.head_len == 1 && f.max_frame_len == 4u << 20);
+    CHECK(err.code == UNSTICK_OK); /* written on success too */
     CHECK_CODE(unstick_format_parse(bad, strlen(bad), &f, &err), UNSTICK_ERR_PARSE);
     CHECK(err.code == UNSTICK_ERR_PARSE && err.offset == 6 && err.length == 10);
     CHECK_CODE(unstick_format_parse(NULL, 3, &f, &err), UNSTICK_ERR_NULL);
@@ -251,7 +253,19 @@ static void init_errors(void) {
     CHECK_CODE(unstick_decoder_init(&storage, sizeof storage, &f, NULL, 64, &err), UNSTICK_ERR_NULL);
     CHECK_CODE(unstick_decoder_init(small, sizeof small, &f, buffer, sizeof buffer, &err),
                UNSTICK_ERR_STORAGE_TOO_SMALL);
-    CHECK(err.code == UNSTICK_ERR_STORAGE_TOO_SMALL);
+    CHECK(err.code == UNSTICK_ERR_STORAGE_TOO_SMALL && err.length == 8 && err.limit == UNSTICK_DECODER_SIZE);
+    /* A decoder, then a failed re-initialisation: no decoder is left to use the old buffer. */
+    CHECK_CODE(unstick_decoder_init(&storage, sizeof storage, &f, buffer, sizeof buffer, &err), UNSTICK_OK);
+    f.width = 7;
+    CHECK_CODE(unstick_decoder_init(&storage, sizeof storage, &f, buffer, sizeof buffer, &err),
+               UNSTICK_ERR_BAD_FORMAT);
+    CHECK_CODE(unstick_decode(&storage, NULL, 0, &ev, &err), UNSTICK_ERR_NOT_INITIALIZED);
+    f.width = 4;
+    /* Released: refused too. */
+    CHECK_CODE(unstick_decoder_init(&storage, sizeof storage, &f, buffer, sizeof buffer, &err), UNSTICK_OK);
+    CHECK_CODE(unstick_decoder_release(&storage), UNSTICK_OK);
+    CHECK_CODE(unstick_decode(&storage, NULL, 0, &ev, &err), UNSTICK_ERR_NOT_INITIALIZED);
+    CHECK_CODE(unstick_decoder_release(NULL), UNSTICK_ERR_NULL);
     CHECK_CODE(unstick_decoder_init((uint8_t *)twice + 1, UNSTICK_DECODER_SIZE, &f, buffer,
                                     sizeof buffer, &err),
                UNSTICK_ERR_MISALIGNED);
@@ -394,6 +408,13 @@ static void decode_errors(void) {
                UNSTICK_OK);
     CHECK_CODE(unstick_decode(&storage, NULL, 0, &ev, &err), UNSTICK_OK); /* empty chunk */
     CHECK(ev.kind == UNSTICK_EVENT_NONE && ev.consumed == 0);
+    /* An empty payload and head are NULL, not a dangling pointer. */
+    {
+        const uint8_t empty[4] = {0, 0, 0, 0};
+        CHECK_CODE(unstick_decode(&storage, empty, 4, &ev, &err), UNSTICK_OK);
+        CHECK(ev.kind == UNSTICK_EVENT_FRAME && ev.data == NULL && ev.data_len == 0 && ev.head == NULL);
+        CHECK_CODE(unstick_decoder_reset(&storage), UNSTICK_OK);
+    }
     CHECK_CODE(unstick_decode(&storage, NULL, 5, &ev, &err), UNSTICK_ERR_NULL);
     CHECK_CODE(unstick_decode(&storage, good, sizeof good, NULL, &err), UNSTICK_ERR_NULL);
     {
@@ -484,6 +505,7 @@ static void decode_errors(void) {
                        UNSTICK_OK);
             CHECK_CODE(unstick_decode(&storage, cases[i].bytes, cases[i].len, &ev, &err), cases[i].code);
             CHECK(err.code == (int32_t)cases[i].code);
+            if (cases[i].code == UNSTICK_ERR_LENGTH_BELOW_ADJUSTMENT) CHECK(err.length == 2 && err.value == -4);
             full = unstick_error_message(&err, message, sizeof message);
             CHECK(full > 10 && full == strlen(message));
         }
