@@ -5,12 +5,10 @@
 use core::ffi::{CStr, c_char, c_void};
 
 use unstick::json::{self, Config, HeaderProblem};
-use unstick::{ByteOrder, FixedInt, LengthField, Width};
 
 use crate::{
-    UNSTICK_FLAG_LITTLE_ENDIAN, UNSTICK_FLAG_SIGNED, UNSTICK_LENGTH_FIXED, UNSTICK_LENGTH_LEB128,
-    UNSTICK_LENGTH_MQTT, UNSTICK_LENGTH_QUIC, bytes_in, clear_magic, report, saturate,
-    storage_too_small, unstick_code, unstick_error,
+    UNSTICK_DECODER_ALIGN, UNSTICK_FLAG_LITTLE_ENDIAN, UNSTICK_FLAG_SIGNED, UNSTICK_LENGTH_FIXED,
+    bytes_in, length_field, prepare_storage, report, saturate, stored, unstick_code, unstick_error,
 };
 use unstick_code::*;
 
@@ -77,32 +75,7 @@ unsafe fn to_config(c: &unstick_json_config) -> Result<Config, unstick_code> {
     if c.flags & !(UNSTICK_FLAG_LITTLE_ENDIAN | UNSTICK_FLAG_SIGNED) != 0 || c.max_depth > 64 {
         return Err(UNSTICK_ERR_BAD_FORMAT);
     }
-    let length = match c.length {
-        UNSTICK_LENGTH_FIXED => {
-            let width = match c.width {
-                1 => Width::W1,
-                2 => Width::W2,
-                3 => Width::W3,
-                4 => Width::W4,
-                8 => Width::W8,
-                _ => return Err(UNSTICK_ERR_BAD_FORMAT),
-            };
-            let order = if c.flags & UNSTICK_FLAG_LITTLE_ENDIAN != 0 {
-                ByteOrder::Little
-            } else {
-                ByteOrder::Big
-            };
-            LengthField::Fixed(FixedInt::new(
-                width,
-                order,
-                c.flags & UNSTICK_FLAG_SIGNED != 0,
-            ))
-        }
-        UNSTICK_LENGTH_LEB128 => LengthField::Leb128,
-        UNSTICK_LENGTH_MQTT => LengthField::MqttVbi,
-        UNSTICK_LENGTH_QUIC => LengthField::QuicVarint,
-        _ => return Err(UNSTICK_ERR_BAD_FORMAT),
-    };
+    let length = length_field(c.length, c.width, c.flags).ok_or(UNSTICK_ERR_BAD_FORMAT)?;
     let mut config = Config::new()
         .with_length(length)
         .with_max_header_len(c.max_header_len)
@@ -137,6 +110,8 @@ pub const UNSTICK_JSON_DECODER_ALIGN: usize = 8;
 
 const _: () = assert!(core::mem::size_of::<JsonDecoder>() <= UNSTICK_JSON_DECODER_SIZE);
 const _: () = assert!(core::mem::align_of::<JsonDecoder>() <= UNSTICK_JSON_DECODER_ALIGN);
+// Both kinds of storage are checked by the same lookup.
+const _: () = assert!(UNSTICK_JSON_DECODER_ALIGN == UNSTICK_DECODER_ALIGN);
 
 /// Storage for one JSON-header decoder with the size and alignment it needs.
 #[repr(C, align(8))]
@@ -150,25 +125,10 @@ pub union unstick_json_decoder_storage {
 /// The JSON-header decoder in `storage`, or why there is none.
 ///
 /// # Safety
-/// As for the length decoder's: `storage` null, or storage `unstick_json_decoder_init`
-/// initialised (any storage of the size is refused unless it holds a decoder).
+/// As for [`stored`](crate::stored).
 unsafe fn decoder_in<'a>(storage: *mut c_void) -> Result<&'a mut JsonDecoder, unstick_code> {
-    if storage.is_null() {
-        return Err(UNSTICK_ERR_NULL);
-    }
-    if !(storage as usize).is_multiple_of(UNSTICK_JSON_DECODER_ALIGN) {
-        return Err(UNSTICK_ERR_MISALIGNED);
-    }
-    let decoder = storage.cast::<JsonDecoder>();
-    // SAFETY: aligned and at least `UNSTICK_JSON_DECODER_SIZE` readable bytes (contract); a
-    // `u64` has no invalid values.
-    let magic = unsafe { core::ptr::addr_of!((*decoder).magic).read() };
-    if magic != MAGIC {
-        return Err(UNSTICK_ERR_NOT_INITIALIZED);
-    }
-    // SAFETY: the magic says `unstick_json_decoder_init` wrote a `JsonDecoder` here, and the
-    // caller makes no other call on it meanwhile.
-    Ok(unsafe { &mut *decoder })
+    // SAFETY: the caller's contract.
+    unsafe { stored(storage, MAGIC) }
 }
 
 /// Initialises a JSON-header decoder in `storage` (`storage_len` bytes, aligned to
@@ -193,24 +153,20 @@ pub unsafe extern "C" fn unstick_json_decoder_init(
         // SAFETY: `err` is null or valid for a write.
         unsafe { report(err, unstick_error::code(code)) }
     };
-    if storage.is_null() || (buffer.is_null() && buffer_len != 0) {
-        return fail(UNSTICK_ERR_NULL);
-    }
-    if storage_len < UNSTICK_JSON_DECODER_SIZE {
+    // SAFETY: `storage` and `buffer` as the caller's contract says.
+    let buffer = match unsafe {
+        prepare_storage(
+            storage,
+            storage_len,
+            UNSTICK_JSON_DECODER_SIZE,
+            buffer,
+            buffer_len,
+        )
+    } {
+        Ok(buffer) => buffer,
         // SAFETY: `err` is null or valid for a write.
-        return unsafe {
-            report(
-                err,
-                storage_too_small(storage_len, UNSTICK_JSON_DECODER_SIZE),
-            )
-        };
-    }
-    if !(storage as usize).is_multiple_of(UNSTICK_JSON_DECODER_ALIGN) {
-        return fail(UNSTICK_ERR_MISALIGNED);
-    }
-    // From here on a failure leaves no decoder behind.
-    // SAFETY: checked above: aligned, and valid for `UNSTICK_JSON_DECODER_SIZE` bytes.
-    unsafe { clear_magic(storage) };
+        Err(e) => return unsafe { report(err, e) },
+    };
     // SAFETY: `config` is null or valid for a read.
     let Some(config) = (unsafe { config.as_ref() }) else {
         return fail(UNSTICK_ERR_NULL);
@@ -219,13 +175,6 @@ pub unsafe extern "C" fn unstick_json_decoder_init(
     let config = match unsafe { to_config(config) } {
         Ok(c) => c,
         Err(code) => return fail(code),
-    };
-    let buffer: &'static mut [u8] = if buffer_len == 0 {
-        &mut []
-    } else {
-        // SAFETY: not null, valid for `buffer_len` bytes of reads and writes, and left to the
-        // decoder for its whole life (the caller's contract).
-        unsafe { core::slice::from_raw_parts_mut(buffer, buffer_len) }
     };
     let inner = match json::Decoder::new(config, buffer) {
         Ok(inner) => inner,

@@ -417,23 +417,20 @@ fn from_format(f: FrameFormat) -> unstick_format {
     }
 }
 
-/// The Rust format a C one describes, or why it describes none.
-fn to_format(f: &unstick_format) -> Result<FrameFormat, unstick_error> {
-    let bad = unstick_error::code(UNSTICK_ERR_BAD_FORMAT);
-    if f.flags & !KNOWN_FLAGS != 0 || usize::from(f.head_len) > unstick::MAX_HEAD_LEN {
-        return Err(bad);
-    }
-    let length = match f.length {
+/// The length field a C description names (`UNSTICK_LENGTH_*`; for a fixed one its width and
+/// the order and sign flags), or `None`.
+pub(crate) fn length_field(length: u8, width: u8, flags: u8) -> Option<LengthField> {
+    Some(match length {
         UNSTICK_LENGTH_FIXED => {
-            let width = match f.width {
+            let width = match width {
                 1 => Width::W1,
                 2 => Width::W2,
                 3 => Width::W3,
                 4 => Width::W4,
                 8 => Width::W8,
-                _ => return Err(bad),
+                _ => return None,
             };
-            let order = if f.flags & UNSTICK_FLAG_LITTLE_ENDIAN != 0 {
+            let order = if flags & UNSTICK_FLAG_LITTLE_ENDIAN != 0 {
                 ByteOrder::Little
             } else {
                 ByteOrder::Big
@@ -441,14 +438,23 @@ fn to_format(f: &unstick_format) -> Result<FrameFormat, unstick_error> {
             LengthField::Fixed(FixedInt::new(
                 width,
                 order,
-                f.flags & UNSTICK_FLAG_SIGNED != 0,
+                flags & UNSTICK_FLAG_SIGNED != 0,
             ))
         }
         UNSTICK_LENGTH_LEB128 => LengthField::Leb128,
         UNSTICK_LENGTH_MQTT => LengthField::MqttVbi,
         UNSTICK_LENGTH_QUIC => LengthField::QuicVarint,
-        _ => return Err(bad),
-    };
+        _ => return None,
+    })
+}
+
+/// The Rust format a C one describes, or why it describes none.
+fn to_format(f: &unstick_format) -> Result<FrameFormat, unstick_error> {
+    let bad = unstick_error::code(UNSTICK_ERR_BAD_FORMAT);
+    if f.flags & !KNOWN_FLAGS != 0 || usize::from(f.head_len) > unstick::MAX_HEAD_LEN {
+        return Err(bad);
+    }
+    let length = length_field(f.length, f.width, f.flags).ok_or(bad)?;
     let oversize = if f.flags & UNSTICK_FLAG_SKIP_OVERSIZE != 0 {
         Oversize::Skip
     } else {
@@ -641,29 +647,73 @@ pub union unstick_decoder_storage {
     pub align: u64,
 }
 
-/// The decoder in `storage`, or why there is none.
+/// The decoder of type `T` (a `repr(C)` struct whose first field is the magic word `magic`)
+/// in `storage`, or why there is none.
 ///
 /// # Safety
-/// `storage` is null, or a pointer that `unstick_decoder_init` initialised (or any storage of
-/// `UNSTICK_DECODER_SIZE` readable bytes, which then is refused unless it holds a decoder),
-/// not used by another call at the same time.
-unsafe fn decoder_in<'a>(storage: *mut c_void) -> Result<&'a mut Decoder, unstick_code> {
+/// `storage` is null, or storage an init function initialised (or any storage of the size,
+/// refused unless it holds a decoder), not used by another call at the same time.
+pub(crate) unsafe fn stored<'a, T>(
+    storage: *mut c_void,
+    magic: u64,
+) -> Result<&'a mut T, unstick_code> {
     if storage.is_null() {
         return Err(UNSTICK_ERR_NULL);
     }
     if !(storage as usize).is_multiple_of(UNSTICK_DECODER_ALIGN) {
         return Err(UNSTICK_ERR_MISALIGNED);
     }
-    let decoder = storage.cast::<Decoder>();
-    // SAFETY: aligned and (by the contract) at least `UNSTICK_DECODER_SIZE` readable bytes;
-    // a `u64` has no invalid values.
-    let magic = unsafe { core::ptr::addr_of!((*decoder).magic).read() };
-    if magic != MAGIC {
+    // SAFETY: aligned and (by the contract) at least the decoder's size of readable bytes;
+    // the magic word comes first and a `u64` has no invalid values.
+    if unsafe { storage.cast::<u64>().read() } != magic {
         return Err(UNSTICK_ERR_NOT_INITIALIZED);
     }
-    // SAFETY: the magic says `unstick_decoder_init` wrote a `Decoder` here, and the caller
-    // makes no other call on it meanwhile.
-    Ok(unsafe { &mut *decoder })
+    // SAFETY: the magic says an init function wrote a `T` here, and the caller makes no
+    // other call on it meanwhile.
+    Ok(unsafe { &mut *storage.cast::<T>() })
+}
+
+/// The length decoder in `storage`, or why there is none.
+///
+/// # Safety
+/// As for [`stored`].
+unsafe fn decoder_in<'a>(storage: *mut c_void) -> Result<&'a mut Decoder, unstick_code> {
+    // SAFETY: the caller's contract.
+    unsafe { stored(storage, MAGIC) }
+}
+
+/// The checks every init function makes before it builds a decoder: pointers, storage size
+/// (`needed`) and alignment, and the caller's buffer as the `'static` slice the decoder keeps.
+/// Passing them clears the magic word, so a failure from here on leaves no decoder behind.
+///
+/// # Safety
+/// `storage` null or valid for writing `storage_len` bytes; `buffer` null or valid for reads
+/// and writes of `buffer_len` bytes for the decoder's life.
+pub(crate) unsafe fn prepare_storage(
+    storage: *mut c_void,
+    storage_len: usize,
+    needed: usize,
+    buffer: *mut u8,
+    buffer_len: usize,
+) -> Result<&'static mut [u8], unstick_error> {
+    if storage.is_null() || (buffer.is_null() && buffer_len != 0) {
+        return Err(unstick_error::code(UNSTICK_ERR_NULL));
+    }
+    if storage_len < needed {
+        return Err(storage_too_small(storage_len, needed));
+    }
+    if !(storage as usize).is_multiple_of(UNSTICK_DECODER_ALIGN) {
+        return Err(unstick_error::code(UNSTICK_ERR_MISALIGNED));
+    }
+    // SAFETY: checked: aligned, and valid for `needed` >= 8 bytes.
+    unsafe { clear_magic(storage) };
+    if buffer_len == 0 {
+        return Ok(&mut []);
+    }
+    // SAFETY: not null, valid for `buffer_len` bytes of reads and writes, and left to the
+    // decoder for its whole life (the caller's contract): the `'static` borrow is as long as
+    // the decoder can use it.
+    Ok(unsafe { core::slice::from_raw_parts_mut(buffer, buffer_len) })
 }
 
 /// Initialises a decoder in `storage` (`storage_len` bytes, aligned to
@@ -687,35 +737,24 @@ pub unsafe extern "C" fn unstick_decoder_init(
     buffer_len: usize,
     err: *mut unstick_error,
 ) -> unstick_code {
-    let fail = |code| {
+    // SAFETY: `storage` and `buffer` as the caller's contract says.
+    let buffer = match unsafe {
+        prepare_storage(
+            storage,
+            storage_len,
+            UNSTICK_DECODER_SIZE,
+            buffer,
+            buffer_len,
+        )
+    } {
+        Ok(buffer) => buffer,
         // SAFETY: `err` is null or valid for a write.
-        unsafe { report(err, unstick_error::code(code)) }
+        Err(e) => return unsafe { report(err, e) },
     };
-    if storage.is_null() || (buffer.is_null() && buffer_len != 0) {
-        return fail(UNSTICK_ERR_NULL);
-    }
-    if storage_len < UNSTICK_DECODER_SIZE {
-        // SAFETY: `err` is null or valid for a write.
-        return unsafe { report(err, storage_too_small(storage_len, UNSTICK_DECODER_SIZE)) };
-    }
-    if !(storage as usize).is_multiple_of(UNSTICK_DECODER_ALIGN) {
-        return fail(UNSTICK_ERR_MISALIGNED);
-    }
-    // From here on a failure leaves no decoder behind.
-    // SAFETY: checked above: aligned, and valid for `UNSTICK_DECODER_SIZE` bytes.
-    unsafe { clear_magic(storage) };
     // SAFETY: `format` is null or valid for a read; `err` null or valid for a write.
     let format = match unsafe { read_format(format, err) } {
         Ok(format) => format,
         Err(code) => return code,
-    };
-    let buffer: &'static mut [u8] = if buffer_len == 0 {
-        &mut []
-    } else {
-        // SAFETY: not null, valid for `buffer_len` bytes of reads and writes, and left to the
-        // decoder for its whole life (the caller's contract): the `'static` borrow is as long
-        // as the decoder can use it.
-        unsafe { core::slice::from_raw_parts_mut(buffer, buffer_len) }
     };
     let inner = match LengthDecoder::new(format, buffer) {
         Ok(inner) => inner,
