@@ -210,6 +210,7 @@ local LABEL = "{label}"
         max = format.max_frame_len(),
     );
     lua.push_str(&read_length_lua(format.length()));
+    lua.push_str(MALFORMED);
     let mut named_adds = String::new();
     for (i, f) in named.iter().enumerate() {
         let base = match f.place {
@@ -235,15 +236,6 @@ local LABEL = "{label}"
     let _ = write!(
         lua,
         r#"
--- The rest of the segment from `offset` as this protocol's item, marked malformed.
-local function malformed(tvb, pinfo, tree, offset, why)
-    pinfo.cols.protocol = LABEL
-    pinfo.cols.info = "malformed: " .. why
-    local item = tree:add(proto, tvb(offset))
-    item:add_proto_expert_info(e_malformed, why)
-    return tvb:len()
-end
-
 function proto.dissector(tvb, pinfo, tree)
     local total = tvb:len()
     local offset = 0
@@ -292,6 +284,19 @@ end
     lua
 }
 
+/// The Lua that marks the rest of a segment malformed (both dissectors use it; it needs
+/// `proto`, `e_malformed` and `LABEL` declared before it).
+const MALFORMED: &str = "
+-- The rest of the segment from `offset` as this protocol's item, marked malformed.
+local function malformed(tvb, pinfo, tree, offset, why)
+    pinfo.cols.protocol = LABEL
+    pinfo.cols.info = \"malformed: \" .. why
+    local item = tree:add(proto, tvb(offset))
+    item:add_proto_expert_info(e_malformed, why)
+    return tvb:len()
+end
+";
+
 fn register(lua: &mut String, ports: &[u16]) {
     lua.push_str("\nlocal tcp_port = DissectorTable.get(\"tcp.port\")\n");
     for port in ports {
@@ -328,20 +333,13 @@ local json = Dissector.get("json")
 local MAX_HEADER = {max}
 local LABEL = "{label}"
 
--- The rest of the segment from `offset` as this protocol's item, marked malformed.
-local function malformed(tvb, pinfo, tree, offset, why)
-    pinfo.cols.protocol = LABEL
-    pinfo.cols.info = "malformed: " .. why
-    local item = tree:add(proto, tvb(offset))
-    item:add_proto_expert_info(e_malformed, why)
-    return tvb:len()
-end
 "#,
         label = name.to_uppercase(),
         field = format.length(),
         max = format.max_frame_len(),
     );
     lua.push_str(&read_length_lua(format.length()));
+    lua.push_str(MALFORMED);
     let _ = write!(
         lua,
         r#"
