@@ -1,5 +1,7 @@
 //! The length-frame decoder: bytes in, frames out, no I/O.
 
+use core::ops::ControlFlow;
+
 use crate::buffer::FrameBuffer;
 use crate::error::{ConfigError, DecodeError};
 use crate::field::{FixedInt, LengthField, Malformed, Partial, Read};
@@ -941,11 +943,54 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
     /// Decodes all of `input`, calling `on_event` for every event, in order.
     ///
     /// The same as calling [`decode`](Self::decode) in a loop; handy when the caller does not
-    /// need to stop between events.
+    /// need to stop between events (see [`decode_until`](Self::decode_until) for one that can).
     pub fn decode_all<E>(&mut self, input: &[u8], mut on_event: E) -> Result<(), DecodeError>
     where
         E: FnMut(Event<'_>),
     {
+        self.decode_until(input, |event, _| {
+            on_event(event);
+            ControlFlow::Continue(())
+        })
+        .map(|_| ())
+    }
+
+    /// Decodes `input` like [`decode_all`](Self::decode_all) until `on_event` returns
+    /// [`ControlFlow::Break`], and returns how many bytes of `input` it used: all of them unless
+    /// `on_event` stopped it. `on_event` gets each event with the bytes of `input` its step
+    /// used (the start of a frame that `input` ends inside is kept by the decoder without an
+    /// event, so the return value may exceed their sum).
+    ///
+    /// For a caller that takes events in batches (an output queue with room for so many, a
+    /// fair share of frames per connection) at the speed of `decode_all`, which hands out
+    /// back-to-back whole frames without a step per frame. An event borrowed from the decoder's
+    /// buffer stays valid only until the next call; breaking after it keeps it valid.
+    ///
+    /// ```
+    /// use core::ops::ControlFlow;
+    /// use unstick::{Event, FrameFormat, LengthDecoder};
+    ///
+    /// let mut buf = [0u8; 64];
+    /// let mut decoder = LengthDecoder::new(FrameFormat::new().with_max_frame_len(64), &mut buf[..])?;
+    /// let wire = b"\0\0\0\x02hi\0\0\0\x03you\0\0\0\x01!";
+    /// // Room for two frames: the third waits for the next call.
+    /// let mut queue = Vec::new();
+    /// let used = decoder.decode_until(wire, |event, _| {
+    ///     if let Event::Frame(frame) = event {
+    ///         queue.push(frame.payload.to_vec());
+    ///     }
+    ///     if queue.len() == 2 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+    /// })?;
+    /// assert_eq!(queue, [b"hi".to_vec(), b"you".to_vec()]);
+    /// assert_eq!(&wire[used..], b"\0\0\0\x01!");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline(always)]
+    pub fn decode_until<E>(&mut self, input: &[u8], mut on_event: E) -> Result<usize, DecodeError>
+    where
+        E: FnMut(Event<'_>, usize) -> ControlFlow<()>,
+    {
+        let all = input.len();
         let mut input = input;
         loop {
             // The rest of a frame buffered from earlier chunks.
@@ -959,9 +1004,12 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
                 input = rest;
                 match self.fill(take, take).kind() {
                     Kind::FrameInBuffer => {
-                        on_event(Event::Frame(self.buffered_frame(span.len() as usize)));
+                        let frame = self.buffered_frame(span.len() as usize);
+                        if on_event(Event::Frame(frame), take).is_break() {
+                            return Ok(all - input.len());
+                        }
                     }
-                    _ => return Ok(()),
+                    _ => return Ok(all - input.len()),
                 }
             }
             if matches!(self.state, State::Head { have: 0 }) {
@@ -970,7 +1018,7 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
                     max_whole: self.max_whole(),
                 };
                 // The field's reader is chosen once for the run.
-                input = match (whole.plain(), whole.format.length()) {
+                let run = match (whole.plain(), whole.format.length()) {
                     (Some(shift), _) => self.whole_run::<true, _>(input, &mut on_event, |a| {
                         whole.big_unsigned(shift, a)
                     }),
@@ -979,27 +1027,36 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
                     }
                     _ => self.whole_run::<false, _>(input, &mut on_event, |a| whole.varint(a)),
                 };
+                input = match run {
+                    ControlFlow::Continue(rest) => rest,
+                    ControlFlow::Break(rest) => return Ok(all - rest.len()),
+                };
             }
             let step = self.decode_slow(input)?;
             input = input.get(step.consumed..).unwrap_or(&[]);
             match step.event {
-                Some(event) => on_event(event),
-                None => return Ok(()),
+                Some(event) => {
+                    if on_event(event, step.consumed).is_break() {
+                        return Ok(all - input.len());
+                    }
+                }
+                None => return Ok(all - input.len()),
             }
         }
     }
 
-    /// Whole frames back to back from the start of `input`; returns what is left. The format is
-    /// read and the counters kept in registers once for the run, not per frame.
+    /// Whole frames back to back from the start of `input`; returns what is left, as a break
+    /// when `on_event` asked for one. The format is read and the counters kept in registers
+    /// once for the run, not per frame.
     #[inline(always)]
     fn whole_run<'i, const PLAIN: bool, E>(
         &mut self,
         mut input: &'i [u8],
         on_event: &mut E,
         read: impl Fn(&[u8]) -> Option<(u64, usize)>,
-    ) -> &'i [u8]
+    ) -> ControlFlow<&'i [u8], &'i [u8]>
     where
-        E: FnMut(Event<'_>),
+        E: FnMut(Event<'_>, usize) -> ControlFlow<()>,
     {
         let whole = Whole {
             format: self.fmt(),
@@ -1007,22 +1064,34 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
         };
         let h = if PLAIN { 0 } else { whole.format.head_len() };
         let (mut frames, mut bytes) = (0u64, 0u64);
+        let mut stop = false;
         while let Some(frame) = whole.frame_by::<PLAIN>(input, &read) {
             let head = if h == 0 {
                 &[][..]
             } else {
                 input.get(..h).unwrap_or(&[])
             };
-            on_event(Event::Frame(Frame {
-                head,
-                payload: frame.payload,
-            }));
+            let len = frame.len();
+            stop = on_event(
+                Event::Frame(Frame {
+                    head,
+                    payload: frame.payload,
+                }),
+                len,
+            )
+            .is_break();
             input = frame.rest;
             frames += 1;
-            bytes += frame.len() as u64;
+            bytes += len as u64;
+            if stop {
+                break;
+            }
         }
         self.frame = self.frame.wrapping_add(frames);
         self.offset = self.offset.wrapping_add(bytes);
+        if stop {
+            return ControlFlow::Break(input);
+        }
         // A frame that starts here and ends in a later chunk: buffer what is here.
         if let Some((start, len)) = whole.prefix_by::<PLAIN>(input, &read)
             && let Some((head, body)) = input.split_at_checked(start)
@@ -1034,9 +1103,9 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
                 span: Span::new(len, start),
                 filled: body.len(),
             };
-            return &[];
+            return ControlFlow::Continue(&[]);
         }
-        input
+        ControlFlow::Continue(input)
     }
 
     /// Says whether the stream may end here: `Ok(())` on a frame boundary, otherwise the

@@ -4,6 +4,10 @@
 //! per `unstick_decode_events` call, once with a C callback per event (`unstick_decode_each`,
 //! the core's `decode_all`, whose Rust counterpart is timed too); 16 B and 4 KiB frames in
 //! 16 KiB chunks, the format chosen at run time in every loop.
+//!
+//! On a shared machine, where sequential criterion groups drift, `BOUNDARY_PAIRED=41 cargo
+//! bench -p unstick-ffi --bench boundary` instead runs the loops in turn 41 times and prints
+//! the median and quartiles of each loop's time over the Rust `decode` loop's in the same round.
 
 #![allow(missing_docs)]
 // criterion_group! generates an undocumented pub fn
@@ -12,7 +16,7 @@
 
 use std::hint::black_box;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use unstick::{Event, FrameFormat, LengthDecoder};
 use unstick_ffi::{
     UNSTICK_DECODER_SIZE, unstick_code, unstick_decoder_init, unstick_decoder_storage,
@@ -259,9 +263,56 @@ fn bench(c: &mut Criterion) {
     }
 }
 
+/// Each loop's time over the Rust `decode` loop's, round by round, so drift cancels out.
+fn paired(rounds: usize) {
+    type Loop = fn(&[u8], &mut [u8]) -> usize;
+    let loops: [(&str, Loop); 5] = [
+        ("rust-decode", rust_loop),
+        ("c-abi-unstick_decode", c_loop),
+        ("c-abi-unstick_decode_events", c_batch_loop),
+        ("c-abi-unstick_decode_each", c_each_loop),
+        ("rust-decode_all", rust_all_loop),
+    ];
+    for payload in [16usize, 4096] {
+        let data = stream(payload);
+        let mut buf = vec![0u8; 8192 + 64];
+        let mut ratios = vec![Vec::with_capacity(rounds); loops.len()];
+        for _ in 0..rounds {
+            let times = loops.map(|(_, f)| {
+                let start = std::time::Instant::now();
+                for _ in 0..5 {
+                    black_box(f(black_box(&data), &mut buf));
+                }
+                start.elapsed().as_secs_f64()
+            });
+            for (r, t) in ratios.iter_mut().zip(times) {
+                r.push(t / times[0]);
+            }
+        }
+        println!("boundary/{payload}B, time over rust-decode, median [q1 q3] of {rounds} rounds");
+        for ((name, _), r) in loops.iter().zip(&mut ratios) {
+            r.sort_by(f64::total_cmp);
+            let q = |f: usize| r[(r.len() - 1) * f / 4];
+            println!("  {name:30} {:.2} [{:.2} {:.2}]", q(2), q(1), q(3));
+        }
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20);
     targets = bench
 }
-criterion_main!(benches);
+
+fn main() {
+    match std::env::var("BOUNDARY_PAIRED")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        Some(rounds) if rounds > 0 => paired(rounds),
+        _ => {
+            benches();
+            Criterion::default().configure_from_args().final_summary();
+        }
+    }
+}

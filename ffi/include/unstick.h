@@ -378,7 +378,7 @@ unstick_code unstick_decode_each(void *decoder,
                                  unstick_error *err);
 
 // Decodes many events in one call, for small frames (one call per frame costs more than
-// decoding a 16-byte frame): fills `events` (room for `capacity`) with the events `chunk`
+// decoding a 16-byte frame), in one pass of the core's batch decoder: fills `events` (room for `capacity`) with the events `chunk`
 // completes, in order, stores their number in `count` (`UNSTICK_EVENT_NONE` is never
 // stored) and the bytes of the chunk the call used in `consumed` (which may be more than the
 // events' own: the start of a frame the chunk ends inside is kept in the decoder). It stops

@@ -51,6 +51,7 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 }
 
 use core::ffi::{CStr, c_char, c_void};
+use core::ops::ControlFlow;
 
 mod json;
 pub use json::*;
@@ -982,7 +983,7 @@ pub unsafe extern "C" fn unstick_decode_each(
 }
 
 /// Decodes many events in one call, for small frames (one call per frame costs more than
-/// decoding a 16-byte frame): fills `events` (room for `capacity`) with the events `chunk`
+/// decoding a 16-byte frame), in one pass of the core's batch decoder: fills `events` (room for `capacity`) with the events `chunk`
 /// completes, in order, stores their number in `count` (`UNSTICK_EVENT_NONE` is never
 /// stored) and the bytes of the chunk the call used in `consumed` (which may be more than the
 /// events' own: the start of a frame the chunk ends inside is kept in the decoder). It stops
@@ -1037,35 +1038,40 @@ pub unsafe extern "C" fn unstick_decode_events(
         };
     }
     // SAFETY: `chunk` is null or valid for `len` bytes.
-    let Some(mut input) = (unsafe { bytes_in(chunk, len) }) else {
+    let Some(input) = (unsafe { bytes_in(chunk, len) }) else {
         return fail(UNSTICK_ERR_NULL);
     };
     let range = input.as_ptr_range();
     let (mut n, mut used) = (0, 0);
-    let mut result = unstick_error::default();
-    while n < capacity {
-        let event = match d.inner.decode(input) {
-            Ok(step) => to_event(step),
-            Err(e) => {
-                result = unstick_error::decode(e);
-                break;
-            }
-        };
-        input = input.get(event.consumed..).unwrap_or(&[]);
-        used += event.consumed;
-        if event.kind == unstick_event_kind::UNSTICK_EVENT_NONE {
-            break;
-        }
-        // SAFETY: `n < capacity` and `events` is valid for `capacity` events.
+    // One pass of the core's batch decoder: back-to-back whole frames without a step each.
+    let result = d.inner.decode_until(input, |event, step| {
+        let mut event = event_of(event);
+        event.consumed = step;
+        used += step;
+        // SAFETY: `n < capacity` (the pass stops when it reaches it) and `events` is valid
+        // for `capacity` events.
         unsafe { events.add(n).write(event) };
         n += 1;
         // A head, payload or piece in the decoder's buffer may be overwritten by the next
         // decode: the batch ends with it.
         let outside = |ptr: *const u8, len: usize| len > 0 && !range.contains(&ptr);
-        if outside(event.head, event.head_len) || outside(event.data, event.data_len) {
-            break;
+        if n == capacity
+            || outside(event.head, event.head_len)
+            || outside(event.data, event.data_len)
+        {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
         }
-    }
+    });
+    let result = match result {
+        // With the start of a frame the chunk ends inside.
+        Ok(all) => {
+            used = all;
+            unstick_error::default()
+        }
+        Err(e) => unstick_error::decode(e),
+    };
     // SAFETY: checked not null; valid for writes.
     unsafe {
         count.write(n);

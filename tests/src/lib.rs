@@ -9,6 +9,8 @@ pub mod tokio_oracle;
 
 pub use reference::{reference, reference_field};
 
+use std::ops::ControlFlow;
+
 use unstick::{
     DecodeError, Event, FrameBuffer, FrameFormat, LengthDecoder, LengthEncoder, Oversize,
 };
@@ -242,41 +244,123 @@ pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> 
     }
 }
 
-/// Like [`run`], but through [`LengthDecoder::decode_all`]; checks event order the same way.
-pub fn run_all<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> Outcome {
-    let mut items = Vec::new();
-    let mut stream: Option<(u64, Vec<u8>, Vec<u8>)> = None;
-    for chunk in chunks {
-        let result = decoder.decode_all(chunk, |event| match event {
+/// Events in arrival order turned into items, checking the order the way [`run`] does.
+#[derive(Default)]
+struct Collector {
+    items: Vec<Item>,
+    stream: Option<(u64, Vec<u8>, Vec<u8>)>,
+}
+
+impl Collector {
+    fn take(&mut self, event: Event<'_>) {
+        match event {
             Event::Frame(f) => {
-                assert!(stream.is_none(), "whole frame inside a streamed frame");
-                items.push(frame_item(f));
+                assert!(self.stream.is_none(), "whole frame inside a streamed frame");
+                self.items.push(frame_item(f));
             }
             Event::StreamStart { head, len } => {
-                assert!(stream.is_none(), "stream start inside a stream");
-                stream = Some((len, head.to_vec(), Vec::new()));
+                assert!(self.stream.is_none(), "stream start inside a stream");
+                self.stream = Some((len, head.to_vec(), Vec::new()));
             }
             Event::StreamPiece(piece) => {
                 assert!(!piece.is_empty(), "empty piece");
-                stream
+                self.stream
                     .as_mut()
                     .expect("piece outside a stream")
                     .2
                     .extend_from_slice(piece);
             }
             Event::StreamEnd => {
-                let (len, head, payload) = stream.take().expect("end outside a stream");
+                let (len, head, payload) = self.stream.take().expect("end outside a stream");
                 assert_eq!(payload.len() as u64, len, "stream ended short");
-                items.push(Item::Streamed { head, payload });
+                self.items.push(Item::Streamed { head, payload });
             }
-            Event::Skipped { len } => items.push(Item::Skipped(len)),
-        });
-        if let Err(e) = result {
-            return Outcome { items, end: Err(e) };
+            Event::Skipped { len } => self.items.push(Item::Skipped(len)),
+        }
+    }
+}
+
+/// Like [`run`], but through [`LengthDecoder::decode_all`]; checks event order the same way.
+pub fn run_all<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> Outcome {
+    let mut events = Collector::default();
+    for chunk in chunks {
+        if let Err(e) = decoder.decode_all(chunk, |event| events.take(event)) {
+            return Outcome {
+                items: events.items,
+                end: Err(e),
+            };
         }
     }
     Outcome {
-        items,
+        items: events.items,
+        end: decoder.finish(),
+    }
+}
+
+/// Like [`run`], but through [`LengthDecoder::decode_until`], stopping after every `batch`
+/// events and calling again with the rest of the chunk. Checks what it promises: it uses all
+/// of the input unless stopped, never more than the input, at least the bytes of the events it
+/// handed out, and a frame lying in the input ends exactly where its step's bytes end.
+pub fn run_until<B: FrameBuffer>(
+    decoder: &mut LengthDecoder<B>,
+    chunks: &[&[u8]],
+    batch: usize,
+) -> Outcome {
+    assert!(batch > 0);
+    let mut events = Collector::default();
+    for chunk in chunks {
+        let mut input: &[u8] = chunk;
+        // Each call hands out at least one event or uses the whole rest: bounded.
+        for _ in 0..=chunk.len() * 2 + 4 {
+            let range = input.as_ptr_range();
+            let (mut n, mut at) = (0, 0);
+            let result = decoder.decode_until(input, |event, consumed| {
+                at += consumed;
+                assert!(at <= input.len(), "events used more than the input");
+                if let Event::Frame(f) = event
+                    && range.contains(&f.payload.as_ptr())
+                {
+                    let end = f.payload.as_ptr() as usize - range.start as usize + f.payload.len();
+                    assert_eq!(end, at, "a frame in the input ends where its step ends");
+                }
+                events.take(event);
+                n += 1;
+                if n == batch {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+            let used = match result {
+                Ok(used) => used,
+                Err(e) => {
+                    assert_eq!(decoder.decode_until(b"more", |_, _| panic!()), Err(e));
+                    return Outcome {
+                        items: events.items,
+                        end: Err(e),
+                    };
+                }
+            };
+            assert!(
+                at <= used && used <= input.len(),
+                "used {used} of {}",
+                input.len()
+            );
+            if n < batch {
+                assert_eq!(used, input.len(), "not stopped, yet input left");
+            }
+            input = &input[used..];
+            if n < batch {
+                break;
+            }
+        }
+        assert!(
+            input.is_empty(),
+            "decode_until kept stopping without progress"
+        );
+    }
+    Outcome {
+        items: events.items,
         end: decoder.finish(),
     }
 }
@@ -434,6 +518,18 @@ pub fn run_all_fresh(format: FrameFormat, capacity: usize, chunks: &[&[u8]]) -> 
     let mut buf = vec![0u8; capacity];
     let mut decoder = LengthDecoder::new(format, &mut buf[..]).expect("valid format");
     run_all(&mut decoder, chunks)
+}
+
+/// [`run_until`] on a fresh decoder with `format` over a `capacity`-byte slice buffer.
+pub fn run_until_fresh(
+    format: FrameFormat,
+    capacity: usize,
+    chunks: &[&[u8]],
+    batch: usize,
+) -> Outcome {
+    let mut buf = vec![0u8; capacity];
+    let mut decoder = LengthDecoder::new(format, &mut buf[..]).expect("valid format");
+    run_until(&mut decoder, chunks, batch)
 }
 
 /// A fresh decoder with `format` over a `capacity`-byte slice buffer, fed `chunks`.

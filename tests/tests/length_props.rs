@@ -9,7 +9,8 @@ use unstick::{
 };
 use unstick_tests::{
     Item, Outcome, encode_stream, reference, reference::FieldRead, reference_field, run,
-    run_all_fresh, run_fresh, run_mixed_with, run_spare, run_spare_with, run_whole, split,
+    run_all_fresh, run_fresh, run_mixed_with, run_spare, run_spare_with, run_until_fresh,
+    run_whole, split,
 };
 
 const WIDTHS: [Width; 5] = [Width::W1, Width::W2, Width::W3, Width::W4, Width::W8];
@@ -98,6 +99,8 @@ proptest! {
         }
         prop_assert_eq!(&outcome, &reference(config, cap, &stream));
         prop_assert_eq!(&run_all_fresh(config, cap, &split(&stream, &sizes)), &outcome);
+        let batch = 1 + sizes.len() % 3;
+        prop_assert_eq!(&run_until_fresh(config, cap, &split(&stream, &sizes), batch), &outcome);
         prop_assert_eq!(&run_whole(config, cap, &split(&stream, &sizes)), &outcome);
         if cap > 0 {
             prop_assert_eq!(&run_spare(config, cap, &stream, stream_cap as u64), &outcome);
@@ -174,6 +177,7 @@ proptest! {
         let cap = if streaming { 100 } else { 600 };
         let outcome = run_fresh(config, cap, &split(&stream, &sizes));
         prop_assert_eq!(&run_all_fresh(config, cap, &split(&stream, &sizes)), &outcome);
+        prop_assert_eq!(&run_until_fresh(config, cap, &split(&stream, &sizes), 1), &outcome);
         let want: Vec<Item> = payloads
             .iter()
             .map(|p| {
@@ -274,6 +278,9 @@ proptest! {
         prop_assert_eq!(&bytewise, &expected);
         prop_assert_eq!(&run_all_fresh(config, cap, &split(&bytes, &sizes)), &expected);
         prop_assert_eq!(&run_all_fresh(config, cap, &[&bytes]), &expected);
+        for batch in [1, 2, usize::MAX] {
+            prop_assert_eq!(&run_until_fresh(config, cap, &split(&bytes, &sizes), batch), &expected);
+        }
         prop_assert_eq!(&run_whole(config, cap, &split(&bytes, &sizes)), &expected);
         if cap > 0 {
             prop_assert_eq!(&run_spare(config, cap, &bytes, sizes.len() as u64), &expected);
