@@ -958,13 +958,14 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
     /// Decodes `input` like [`decode_all`](Self::decode_all) until `on_event` returns
     /// [`ControlFlow::Break`], and returns how many bytes of `input` it used: all of them unless
     /// `on_event` stopped it. `on_event` gets each event with the bytes of `input` its step
-    /// used (the start of a frame that `input` ends inside is kept by the decoder without an
-    /// event, so the return value may exceed their sum).
+    /// used. Bytes of a frame that `input` ends inside are used without an event (kept in the
+    /// decoder's buffer, or passed over when the frame is skipped), so the return value may
+    /// exceed the events' sum. On an error the decoder has failed and nothing more of `input`
+    /// will be read; the events' counts say how far it got.
     ///
     /// For a caller that takes events in batches (an output queue with room for so many, a
     /// fair share of frames per connection) at the speed of `decode_all`, which hands out
-    /// back-to-back whole frames without a step per frame. An event borrowed from the decoder's
-    /// buffer stays valid only until the next call; breaking after it keeps it valid.
+    /// back-to-back whole frames without a step per frame.
     ///
     /// ```
     /// use core::ops::ControlFlow;

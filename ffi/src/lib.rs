@@ -986,7 +986,8 @@ pub unsafe extern "C" fn unstick_decode_each(
 /// decoding a 16-byte frame), in one pass of the core's batch decoder: fills `events` (room for `capacity`) with the events `chunk`
 /// completes, in order, stores their number in `count` (`UNSTICK_EVENT_NONE` is never
 /// stored) and the bytes of the chunk the call used in `consumed` (which may be more than the
-/// events' own: the start of a frame the chunk ends inside is kept in the decoder). It stops
+/// events' own: bytes of a frame the chunk ends inside are kept in the decoder, or passed
+/// over when the frame is skipped). It stops
 /// when the chunk is used up, when `events` is full, or after an event whose bytes lie in the
 /// decoder's buffer (a frame that straddled chunks), so every pointer stays valid until the
 /// next call. Call again with the rest of the chunk until `count` is 0. On a framing error,
