@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Fails if any panic machinery is reachable from the firmware's decode calls.
 
-Disassembles the image, builds the static call graph (bl/b/blx/cbz... to named symbols) from
+Disassembles the image (Thumb or RISC-V), builds the static call graph (bl/b/cbz..., jal/j/
+beqz... to named symbols) from
 every `unstick_firmware::stack::call::<..>` instance (each wraps exactly one decode call:
 `LengthDecoder::decode`, `eio::read_event` over the in-memory reader, `JsonHeaderDecoder::decode`)
 and reports any reachable function from `core::panicking` or the slice/index/unwrap failure
@@ -20,8 +21,14 @@ text = subprocess.run(
 ).stdout
 
 func_re = re.compile(r"^[0-9a-f]+ <(.+)>:$")
-call_re = re.compile(r"\b(bl|blx|b|b\.w|beq|bne|bhs|blo|bhi|bls|bge|blt|bgt|ble|cbz|cbnz|bcs|bcc|bmi|bpl)(\.w|\.n)?\s+.*<(.+?)(\+0x[0-9a-f]+)?>")
-indirect_re = re.compile(r"\b(blx|bx)\s+r\d+|\bmov\s+pc,")
+# Thumb (Cortex-M) and RISC-V branches and calls to a named target.
+call_re = re.compile(
+    r"\s(bl|blx|b|b\.w|beq|bne|bhs|blo|bhi|bls|bge|blt|bgt|ble|cbz|cbnz|bcs|bcc|bmi|bpl"
+    r"|jal|jalr|j|call|tail|beqz|bnez|bltz|bgez|blez|bgtz|bltu|bgeu)(\.w|\.n)?\s+.*<(.+?)(\+0x[0-9a-f]+)?>"
+)
+# Calls through a register. A jump through one (`mov pc, rN` on Cortex-M0, `jr` on RISC-V)
+# is how those compile a jump table, within the function: not a call.
+indirect_re = re.compile(r"\b(blx|bx)\s+r\d+|\sjalr\s+[a-z0-9]+$")
 
 calls, indirect, current = {}, {}, None
 for line in text.splitlines():

@@ -1,7 +1,7 @@
 //! JSON-header frames: headers deserialized with serde-json-core, bodies larger than any
 //! buffer streamed in pieces, and a truncated tail.
 
-use cortex_m_semihosting::hprintln;
+use crate::hprintln;
 use embedded_io::Read;
 use serde::Deserialize;
 use unstick::json;

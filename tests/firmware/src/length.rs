@@ -2,7 +2,7 @@
 //! tutorials' `u32be` with its format chosen at run time and fixed at compile time, LEB128 and
 //! QUIC varints, MQTT's Variable Byte Integer, and a head with an adjustment.
 
-use cortex_m_semihosting::hprintln;
+use crate::hprintln;
 use unstick::{
     DecodeError, Decoded, Event, Format, FrameFormat, LengthDecoder, LengthEncoder, LengthField,
     Oversize, eio,

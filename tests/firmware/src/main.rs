@@ -18,10 +18,10 @@ mod chunked;
 mod json;
 #[cfg(feature = "decoder")]
 mod length;
+mod platform;
 mod stack;
 
-use cortex_m_rt::entry;
-use cortex_m_semihosting::{debug, hprintln};
+use platform::entry;
 
 /// Counts failed checks and prints each one.
 pub struct Checks {
@@ -106,14 +106,10 @@ fn main() -> ! {
     );
     if checks.failed == 0 {
         hprintln!("RESULT: PASS");
-        debug::exit(debug::EXIT_SUCCESS);
     } else {
         hprintln!("RESULT: FAIL");
-        debug::exit(debug::EXIT_FAILURE);
     }
-    loop {
-        cortex_m::asm::bkpt();
-    }
+    platform::exit(checks.failed == 0)
 }
 
 /// The harness without unstick: builds a stream and reads it through the chunked reader, so
@@ -139,8 +135,5 @@ fn baseline(checks: &mut Checks) {
 fn panic(info: &core::panic::PanicInfo) -> ! {
     hprintln!("PANIC: {}", info);
     hprintln!("RESULT: FAIL");
-    debug::exit(debug::EXIT_FAILURE);
-    loop {
-        cortex_m::asm::bkpt();
-    }
+    platform::exit(false)
 }

@@ -11,7 +11,7 @@ const PATTERN: u32 = 0xDEAD_BEEF;
 /// pointer (at least [`GUARD`] is reported as `GUARD`: usage that small is not resolved).
 #[inline(never)]
 pub fn peak<R>(f: impl FnOnce() -> R) -> (R, usize) {
-    let sp = cortex_m::register::msp::read() as usize;
+    let sp = crate::platform::stack_pointer();
     let bottom = sp - PAINT;
     paint(bottom, sp - GUARD);
     let r = call(f);

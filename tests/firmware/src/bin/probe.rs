@@ -7,9 +7,10 @@
 
 #[path = "../chunked.rs"]
 mod chunked;
+#[path = "../platform.rs"]
+mod platform;
 
-use cortex_m_rt::entry;
-use cortex_m_semihosting::{debug, hprintln};
+use platform::entry;
 
 /// Frames of 5, 40 (streams: over the 32-byte buffer), 100 (skipped: over the limit) and 10 bytes.
 const LENS: [usize; 4] = [5, 40, 100, 10];
@@ -60,14 +61,7 @@ static STREAM: [u8; STREAM_LEN] = length_stream();
 fn main() -> ! {
     let sum = consume(&mut chunked::Chunked::new(&STREAM, 7, 1));
     hprintln!("probe: {}", sum);
-    debug::exit(if sum > 0 {
-        debug::EXIT_SUCCESS
-    } else {
-        debug::EXIT_FAILURE
-    });
-    loop {
-        cortex_m::asm::bkpt();
-    }
+    platform::exit(sum > 0)
 }
 
 /// Without unstick: sums the raw bytes.
@@ -214,8 +208,5 @@ const fn json_stream() -> [u8; JSON_LEN] {
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
-    debug::exit(debug::EXIT_FAILURE);
-    loop {
-        cortex_m::asm::bkpt();
-    }
+    platform::exit(false)
 }
