@@ -7,7 +7,9 @@
 # virt, riscv32imc).
 #
 # Needs: rustup targets thumbv7m-none-eabi, thumbv6m-none-eabi, riscv32imc-unknown-none-elf,
-# rustup component llvm-tools, qemu-system-arm, qemu-system-riscv32 (Debian qemu-system-misc).
+# rustup component llvm-tools, qemu-system-arm, qemu-system-riscv32 (Debian qemu-system-misc),
+# and for the C firmware arm-none-eabi-gcc with newlib (Debian gcc-arm-none-eabi,
+# libnewlib-arm-none-eabi).
 set -euo pipefail
 cd "$(dirname "$0")"
 
