@@ -7,7 +7,9 @@ pub mod programs;
 pub mod reference;
 pub mod tokio_oracle;
 
-pub use reference::{reference, reference_field};
+pub use reference::{
+    Progress, reference, reference_field, reference_progress, reference_with_spans,
+};
 
 use std::ops::ControlFlow;
 
@@ -175,9 +177,17 @@ pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> 
     let streaming = format.streaming();
     let mut items = Vec::new();
     let mut stream: Option<(u64, Vec<u8>, Vec<u8>)> = None;
+    // From the start of a stream, after every chunk the counters, `missing`, the state and
+    // `finish` match the reference's for the bytes fed so far (so an error surfaces in the
+    // chunk that proves it).
+    let fresh = progress(decoder) == reference_progress(format, &[]);
+    let mut fed = Vec::new();
     for chunk in chunks {
         let mut input: &[u8] = chunk;
         let mut idle_events = 0;
+        if fresh {
+            fed.extend_from_slice(chunk);
+        }
         loop {
             let step = match decoder.decode(input) {
                 Ok(step) => step,
@@ -185,6 +195,9 @@ pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> 
                     // A failed decoder stays failed.
                     assert_eq!(decoder.decode(b"more").err(), Some(e));
                     assert_eq!(decoder.finish(), Err(e));
+                    if fresh {
+                        assert_progress(decoder, &fed);
+                    }
                     return Outcome { items, end: Err(e) };
                 }
             };
@@ -192,6 +205,9 @@ pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> 
             input = &input[step.consumed..];
             let Some(event) = step.event else {
                 assert!(input.is_empty(), "no event but {} bytes left", input.len());
+                if fresh {
+                    assert_progress(decoder, &fed);
+                }
                 break;
             };
             if step.consumed == 0 {
@@ -244,6 +260,58 @@ pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> 
     }
 }
 
+/// What `decoder` reports: its counters, `missing`, state and `finish`.
+pub fn progress<B: FrameBuffer>(decoder: &LengthDecoder<B>) -> Progress {
+    Progress {
+        frames: decoder.frames(),
+        offset: decoder.offset(),
+        missing: decoder.missing(),
+        idle: decoder.is_idle(),
+        failed: decoder.is_failed(),
+        finish: decoder.finish(),
+    }
+}
+
+/// Asserts that `decoder`, fed `fed` from the start of a stream, reports what the reference
+/// does.
+fn assert_progress<B: FrameBuffer>(decoder: &LengthDecoder<B>, fed: &[u8]) {
+    assert_eq!(
+        progress(decoder),
+        reference_progress(decoder.format(), fed),
+        "after the first {} bytes",
+        fed.len()
+    );
+}
+
+/// Asserts that of the frames completed by the chunk `fed[start..]` (from frame `first` on),
+/// those lying wholly inside it were handed out as slices of it (zero-copy), given for each
+/// whole-frame event whether its payload pointed into the chunk.
+fn assert_zero_copy(
+    format: FrameFormat,
+    capacity: usize,
+    fed: &[u8],
+    start: usize,
+    first: usize,
+    in_chunk: &[bool],
+) {
+    let (outcome, spans) = reference_with_spans(format, capacity, fed);
+    let mut frames = in_chunk.iter();
+    for (item, span) in outcome.items.iter().zip(&spans).skip(first) {
+        let Item::Frame { payload, .. } = item else {
+            continue;
+        };
+        let pointed_in = *frames.next().expect("a frame event for every whole frame");
+        // (A frame that began in an earlier chunk may still hand out its payload from this one.)
+        if !payload.is_empty() && span.start >= start {
+            assert!(
+                pointed_in,
+                "frame at {span:?} lies in the chunk from {start} but was copied"
+            );
+        }
+    }
+    assert!(frames.next().is_none(), "more frame events than frames");
+}
+
 /// Events in arrival order turned into items, checking the order the way [`run`] does.
 #[derive(Default)]
 struct Collector {
@@ -283,8 +351,27 @@ impl Collector {
 /// Like [`run`], but through [`LengthDecoder::decode_all`]; checks event order the same way.
 pub fn run_all<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> Outcome {
     let mut events = Collector::default();
+    let fresh = progress(decoder) == reference_progress(decoder.format(), &[]);
+    let mut fed = Vec::new();
     for chunk in chunks {
-        if let Err(e) = decoder.decode_all(chunk, |event| events.take(event)) {
+        // Whether each whole frame handed out points into this chunk.
+        let range = chunk.as_ptr_range();
+        let mut in_chunk = Vec::new();
+        let before = decoder.frames() as usize;
+        let result = decoder.decode_all(chunk, |event| {
+            if let Event::Frame(f) = event {
+                in_chunk.push(range.contains(&f.payload.as_ptr()));
+            }
+            events.take(event)
+        });
+        if fresh {
+            let start = fed.len();
+            fed.extend_from_slice(chunk);
+            assert_progress(decoder, &fed);
+            let capacity = decoder.buffer().capacity();
+            assert_zero_copy(decoder.format(), capacity, &fed, start, before, &in_chunk);
+        }
+        if let Err(e) = result {
             return Outcome {
                 items: events.items,
                 end: Err(e),
@@ -308,7 +395,12 @@ pub fn run_until<B: FrameBuffer>(
 ) -> Outcome {
     assert!(batch > 0);
     let mut events = Collector::default();
+    let fresh = progress(decoder) == reference_progress(decoder.format(), &[]);
+    let mut fed = Vec::new();
     for chunk in chunks {
+        if fresh {
+            fed.extend_from_slice(chunk);
+        }
         let mut input: &[u8] = chunk;
         // Each call hands out at least one event or uses the whole rest: bounded.
         for _ in 0..=chunk.len() * 2 + 4 {
@@ -335,6 +427,9 @@ pub fn run_until<B: FrameBuffer>(
                 Ok(used) => used,
                 Err(e) => {
                     assert_eq!(decoder.decode_until(b"more", |_, _| panic!()), Err(e));
+                    if fresh {
+                        assert_progress(decoder, &fed);
+                    }
                     return Outcome {
                         items: events.items,
                         end: Err(e),
@@ -358,6 +453,9 @@ pub fn run_until<B: FrameBuffer>(
             input.is_empty(),
             "decode_until kept stopping without progress"
         );
+        if fresh {
+            assert_progress(decoder, &fed);
+        }
     }
     Outcome {
         items: events.items,
@@ -459,6 +557,10 @@ pub fn run_spare_with<B: FrameBuffer>(
     let mut rest = stream;
     let mut idle = 0;
     let h = decoder.format().head_len();
+    // After every commit the decoder reports what the reference does for the bytes committed
+    // so far, except between a streamed frame's last piece and its end event.
+    let fresh = progress(decoder) == reference_progress(decoder.format(), &[]);
+    let mut announced = 0;
     loop {
         let spare = decoder.spare();
         let want = spare.len();
@@ -477,12 +579,20 @@ pub fn run_spare_with<B: FrameBuffer>(
             };
         }
         rest = &rest[n..];
+        let fed = &stream[..stream.len() - rest.len()];
         let step = match decoder.commit(n) {
             Ok(step) => step,
-            Err(e) => return Outcome { items, end: Err(e) },
+            Err(e) => {
+                if fresh {
+                    assert_progress(decoder, fed);
+                }
+                return Outcome { items, end: Err(e) };
+            }
         };
         assert_eq!(step.consumed, n);
         let event = step.event;
+        let ending = matches!(event, Some(Event::StreamPiece(p))
+            if open.as_ref().is_some_and(|(_, body)| body.len() + p.len() == announced));
         if n == 0 {
             idle += 1;
             assert!(idle <= 2, "no progress");
@@ -497,7 +607,10 @@ pub fn run_spare_with<B: FrameBuffer>(
                 assert_eq!((&stored[..h], &stored[h..]), (head, payload));
                 items.push(item);
             }
-            Some(Event::StreamStart { head, .. }) => open = Some((head.to_vec(), Vec::new())),
+            Some(Event::StreamStart { head, len }) => {
+                announced = len as usize;
+                open = Some((head.to_vec(), Vec::new()));
+            }
             Some(Event::StreamPiece(p)) => open
                 .as_mut()
                 .expect("piece in a stream")
@@ -509,6 +622,9 @@ pub fn run_spare_with<B: FrameBuffer>(
             }
             Some(Event::Skipped { len }) => items.push(Item::Skipped(len)),
             None => {}
+        }
+        if fresh && !ending {
+            assert_progress(decoder, &stream[..stream.len() - rest.len()]);
         }
     }
 }

@@ -2,6 +2,8 @@
 //! and any input path of the real decoder must agree with. The length fields are read here
 //! from their specifications, bit by bit, sharing no code with the crate.
 
+use std::ops::Range;
+
 use unstick::{ByteOrder, DecodeError, FrameFormat, LengthField, Oversize};
 
 use crate::{Item, Outcome};
@@ -127,6 +129,16 @@ fn base128(bytes: &[u8], most: usize, minimal: bool) -> FieldRead {
 
 /// What any chunking of `stream` must produce with `format` and a buffer of `capacity` bytes.
 pub fn reference(format: FrameFormat, capacity: usize, stream: &[u8]) -> Outcome {
+    reference_with_spans(format, capacity, stream).0
+}
+
+/// [`reference`], and where each item's frame lies in the stream (head to last payload byte).
+pub fn reference_with_spans(
+    format: FrameFormat,
+    capacity: usize,
+    stream: &[u8],
+) -> (Outcome, Vec<Range<usize>>) {
+    let mut spans = Vec::new();
     let h = format.head_len();
     let max = format.max_frame_len();
     let room = capacity.saturating_sub(h) as u64;
@@ -214,8 +226,74 @@ pub fn reference(format: FrameFormat, capacity: usize, stream: &[u8]) -> Outcome
         } else {
             Item::Frame { head, payload }
         });
+        spans.push(pos..start + len as usize);
         pos = start + len as usize;
         frame += 1;
     };
-    Outcome { items, end }
+    (Outcome { items, end }, spans)
+}
+
+/// What a decoder reports once it has been fed some bytes: its counters, how many more bytes
+/// the frame in progress needs, whether it sits on a boundary or has failed, and what
+/// `finish()` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// `frames()`: frames completed (or the index of the failed one).
+    pub frames: u64,
+    /// `offset()`: stream offset of the current frame's first byte.
+    pub offset: u64,
+    /// `missing()`.
+    pub missing: u64,
+    /// `is_idle()`.
+    pub idle: bool,
+    /// `is_failed()`.
+    pub failed: bool,
+    /// `finish()`.
+    pub finish: Result<(), DecodeError>,
+}
+
+/// The [`Progress`] of a decoder fed exactly `prefix`, the first bytes of a stream (taking every
+/// event they complete): an error appears as soon as the bytes prove it and not before, so a
+/// decoder that reports one late (or early) disagrees.
+pub fn reference_progress(format: FrameFormat, prefix: &[u8]) -> Progress {
+    let outcome = reference(format, usize::MAX, prefix);
+    let frames = outcome.items.len() as u64;
+    let (missing, failed) = match outcome.end {
+        Ok(()) => (0, false),
+        Err(DecodeError::TruncatedPrefix { offset, .. }) => {
+            (prefix_missing(format, &prefix[offset as usize..]), false)
+        }
+        Err(DecodeError::TruncatedFrame { missing, .. }) => (missing, false),
+        Err(_) => (0, true),
+    };
+    Progress {
+        frames,
+        offset: outcome
+            .end
+            .err()
+            .map_or(prefix.len() as u64, |e| e.offset()),
+        missing,
+        idle: outcome.end.is_ok(),
+        failed,
+        finish: outcome.end,
+    }
+}
+
+/// How many more bytes a frame's prefix needs at least, given its first bytes (fewer than the
+/// whole prefix): the rest of the head and of a fixed field; one more for a base-128 varint,
+/// which says where it ends only as it is read; the rest of a QUIC varint once its first byte
+/// (which gives its size) is there.
+fn prefix_missing(format: FrameFormat, have: &[u8]) -> u64 {
+    let h = format.head_len();
+    let field = have.get(h..).unwrap_or(&[]);
+    let head_rest = h.saturating_sub(have.len());
+    let field_rest = match format.length() {
+        LengthField::Fixed(int) => int.len() - field.len(),
+        LengthField::Leb128 | LengthField::MqttVbi => 1,
+        LengthField::QuicVarint => match field.first() {
+            None => 1,
+            Some(first) => (1 << (first >> 6)) - field.len(),
+        },
+    };
+    (head_rest + field_rest) as u64
 }

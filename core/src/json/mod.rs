@@ -95,8 +95,10 @@ impl Config {
         self
     }
 
-    /// Sets the name of the top-level field that gives the body size. It is compared with the
-    /// key as written, so a key spelled with escapes (`"total\u005fsize"`) does not match.
+    /// Sets the name of the top-level field that gives the body size. Keys are compared by
+    /// their characters, as JSON parsers compare them: `"total\u005fsize"` is `total_size`, and
+    /// a header with two spellings of it is refused as a duplicate (Python's `json.loads`
+    /// would silently take the last).
     #[must_use]
     pub const fn with_size_field(mut self, name: &'static str) -> Self {
         self.size_field = name;

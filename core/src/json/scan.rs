@@ -174,7 +174,8 @@ enum Next {
 }
 
 /// Validates `json` (already known to be UTF-8) and returns the value of the top-level
-/// `field` (compared with its raw, unescaped text).
+/// `field` (compared by characters, as JSON parsers compare keys: `"total\u005fsize"` is
+/// `total_size`, so it cannot hide a second size from this scanner that another parser reads).
 pub(crate) fn scan(json: &[u8], field: &str, max_depth: u8) -> Result<SizeValue, HeaderProblem> {
     let max_depth = max_depth.clamp(1, DEPTH_LIMIT);
     let mut s = Scanner { json, pos: 0 };
@@ -200,7 +201,7 @@ pub(crate) fn scan(json: &[u8], field: &str, max_depth: u8) -> Result<SizeValue,
                     next = Next::AfterValue;
                 } else if s.peek() == Some(b'"') {
                     let key = s.string()?;
-                    is_size = depth == 1 && key == field.as_bytes();
+                    is_size = depth == 1 && key_is(key, field.as_bytes());
                     s.skip_ws();
                     if s.peek() != Some(b':') {
                         return Err(s.syntax(Syntax::ExpectedColon));
@@ -305,6 +306,98 @@ pub(crate) fn scan(json: &[u8], field: &str, max_depth: u8) -> Result<SizeValue,
     }
 }
 
+/// Whether a key's raw text (escapes as written, already validated by [`Scanner::string`]) is
+/// `field`'s characters. A lone surrogate matches nothing: `field` is UTF-8.
+fn key_is(raw: &[u8], field: &[u8]) -> bool {
+    let mut rest = field;
+    let mut i = 0;
+    while let Some(&b) = raw.get(i) {
+        let mut utf8 = [0u8; 4];
+        let len = if b != b'\\' {
+            utf8[0] = b;
+            i += 1;
+            1
+        } else if raw.get(i + 1) == Some(&b'u') {
+            let Some(unit) = hex4(raw, i + 2) else {
+                return false;
+            };
+            i += 6;
+            let code = match unit {
+                0xD800..=0xDBFF => match (raw.get(i..i + 2), hex4(raw, i + 2)) {
+                    (Some(b"\\u"), Some(low @ 0xDC00..=0xDFFF)) => {
+                        i += 6;
+                        0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    _ => return false,
+                },
+                0xDC00..=0xDFFF => return false,
+                _ => unit,
+            };
+            encode_utf8(code, &mut utf8)
+        } else {
+            utf8[0] = match raw.get(i + 1) {
+                Some(b'b') => 0x08,
+                Some(b'f') => 0x0c,
+                Some(b'n') => b'\n',
+                Some(b'r') => b'\r',
+                Some(b't') => b'\t',
+                Some(&other) => other, // `"`, `\\` and `/` stand for themselves
+                None => return false,
+            };
+            i += 2;
+            1
+        };
+        match rest.strip_prefix(utf8.get(..len).unwrap_or(&[])) {
+            Some(after) => rest = after,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+/// The four hex digits at `at`, if there are four (spelled out: `to_digit` asserts its radix).
+fn hex4(raw: &[u8], at: usize) -> Option<u32> {
+    raw.get(at..at + 4)?.iter().try_fold(0, |n, &d| {
+        let digit = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'f' => d - b'a' + 10,
+            b'A'..=b'F' => d - b'A' + 10,
+            _ => return None,
+        };
+        Some(n * 16 + u32::from(digit))
+    })
+}
+
+/// `code` (a scalar value: no surrogate, at most U+10FFFF) as UTF-8 at the front of `out`;
+/// returns its length. Written out so no panic path comes with `char::encode_utf8`.
+fn encode_utf8(code: u32, out: &mut [u8; 4]) -> usize {
+    // The casts keep the low bits, which is what each byte of UTF-8 takes.
+    match code {
+        0..=0x7F => {
+            out[0] = code as u8;
+            1
+        }
+        0x80..=0x7FF => {
+            out[0] = 0xC0 | (code >> 6) as u8;
+            out[1] = 0x80 | (code & 0x3F) as u8;
+            2
+        }
+        0x800..=0xFFFF => {
+            out[0] = 0xE0 | (code >> 12) as u8;
+            out[1] = 0x80 | ((code >> 6) & 0x3F) as u8;
+            out[2] = 0x80 | (code & 0x3F) as u8;
+            3
+        }
+        _ => {
+            out[0] = 0xF0 | ((code >> 18) & 0x07) as u8;
+            out[1] = 0x80 | ((code >> 12) & 0x3F) as u8;
+            out[2] = 0x80 | ((code >> 6) & 0x3F) as u8;
+            out[3] = 0x80 | (code & 0x3F) as u8;
+            4
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,6 +431,36 @@ mod tests {
         assert_eq!(size(r#"{"total_size": 1, "total_size": 1}"#), Ok(Duplicate));
         assert_eq!(size(r#"{"nested": {"total_size": 1}}"#), Ok(Missing));
         assert_eq!(size("{}"), Ok(Missing));
+    }
+
+    #[test]
+    fn keys_compare_by_characters() {
+        use SizeValue::*;
+        // What Python's json.loads reads as the same key: the scanner may not read another
+        // size than a Python peer, so an escaped spelling is the size field, and a second
+        // spelling is a duplicate (Python would take the last one silently).
+        assert_eq!(size(r#"{"total\u005fsize": 5}"#), Ok(Unsigned(5)));
+        assert_eq!(size(r#"{"\u0074otal_siz\u0065": 5}"#), Ok(Unsigned(5)));
+        assert_eq!(
+            size(r#"{"total_size": 3, "total\u005Fsize": 5}"#),
+            Ok(Duplicate)
+        );
+        // Not the field: other characters, a prefix, a longer key, escapes of other letters.
+        assert_eq!(size(r#"{"total\u005fsizes": 5}"#), Ok(Missing));
+        assert_eq!(size(r#"{"total\u005f": 5}"#), Ok(Missing));
+        assert_eq!(size(r#"{"total\nsize": 5}"#), Ok(Missing));
+        assert_eq!(size(r#"{"total\ud800size": 5}"#), Ok(Missing));
+        assert_eq!(size(r#"{"total\udc00size": 5}"#), Ok(Missing));
+        // Every escape and UTF-8 length, against fields that hold those characters.
+        let field = "a\"\\/\u{8}\u{c}\n\r\t\u{e9}\u{20ac}\u{1f600}";
+        let key = r#"a\"\\\/\b\f\n\r\t\u00e9\u20AC\ud83d\ude00"#;
+        let json = format!("{{\"{key}\": 7}}");
+        assert_eq!(scan(json.as_bytes(), field, 8), Ok(Unsigned(7)));
+        let raw = "{\"a\\\"\\\\/\\b\\f\\n\\r\\t\u{e9}\u{20ac}\u{1f600}\": 7}";
+        assert_eq!(scan(raw.as_bytes(), field, 8), Ok(Unsigned(7)));
+        // A high surrogate needs its low half.
+        let lone = r#"{"\ud83d\u0041": 7}"#;
+        assert_eq!(scan(lone.as_bytes(), "\u{1f600}", 8), Ok(Missing));
     }
 
     #[test]

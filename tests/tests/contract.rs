@@ -1,0 +1,188 @@
+//! What the documentation promises, stated with the documented numbers rather than read back
+//! from the getters: the defaults, the read-into-decoder regions of every buffer kind for
+//! frames past 64 KiB, and `commit` past the spare region.
+
+use unstick::json::{self, HeaderProblem};
+use unstick::{
+    ConfigError, DecodeError, EncodeError, Event, FrameBuffer, FrameFormat, LengthDecoder,
+    LengthEncoder,
+};
+
+fn frame(len: usize) -> Vec<u8> {
+    let mut wire = (len as u32).to_be_bytes().to_vec();
+    wire.extend((0..len).map(|i| i as u8));
+    wire
+}
+
+#[test]
+fn default_format_is_u32be_64_kib_rejecting_without_streaming() {
+    // 64 KiB is the default limit: a 65,536-byte frame passes, one more byte is refused.
+    let mut buf = vec![0u8; 65_536];
+    let mut decoder = LengthDecoder::new(FrameFormat::new(), &mut buf[..]).unwrap();
+    let wire = frame(65_536);
+    let step = decoder.decode(&wire).unwrap();
+    assert_eq!(step.consumed, wire.len());
+    assert!(matches!(step.event, Some(Event::Frame(f)) if f.payload.len() == 65_536));
+    assert_eq!(
+        decoder.decode(&frame(65_537)).err(),
+        Some(DecodeError::FrameTooLarge {
+            frame: 1,
+            offset: 65_540,
+            len: 65_537,
+            max: 65_536
+        })
+    );
+    // No streaming by default: the buffer must hold the limit.
+    assert_eq!(
+        LengthDecoder::new(FrameFormat::new(), [0u8; 65_535]).err(),
+        Some(ConfigError::BufferTooSmall {
+            capacity: 65_535,
+            head_len: 0,
+            max_frame_len: 65_536
+        })
+    );
+}
+
+#[test]
+fn default_encoder_refuses_past_64_kib() {
+    let encoder = LengthEncoder::default();
+    let mut out = vec![0u8; 70_000];
+    assert_eq!(encoder.encode(&[7; 65_536], &mut out), Ok(65_540));
+    assert_eq!(out[..4], [0, 1, 0, 0]);
+    assert_eq!(
+        encoder.encode(&[7; 65_537], &mut out),
+        Err(EncodeError::FrameTooLarge {
+            len: 65_537,
+            max: 65_536
+        })
+    );
+}
+
+#[test]
+fn json_defaults_are_4_kib_headers_4_gib_bodies_depth_16() {
+    let config = json::Config::new();
+    // Bodies up to 4 GiB.
+    let at = |size: u64| format!("{{\"total_size\": {size}}}");
+    assert_eq!(config.inspect(at(1 << 32).as_bytes()), Ok(1 << 32));
+    assert_eq!(
+        config.inspect(at((1 << 32) + 1).as_bytes()),
+        Err(HeaderProblem::BodyTooLarge {
+            total_size: (1 << 32) + 1,
+            max: 1 << 32
+        })
+    );
+    // Nesting 16 deep (the top-level object counts).
+    let nested = |depth: usize| {
+        format!(
+            "{{\"total_size\": 0, \"a\": {}1{}}}",
+            "[".repeat(depth - 1),
+            "]".repeat(depth - 1)
+        )
+    };
+    assert_eq!(config.inspect(nested(16).as_bytes()), Ok(0));
+    assert!(matches!(
+        config.inspect(nested(17).as_bytes()),
+        Err(HeaderProblem::TooDeep { max_depth: 16, .. })
+    ));
+    // Headers up to 4 KiB, announced in a 4-byte big-endian prefix.
+    let mut buf = vec![0u8; 8192];
+    let mut decoder = json::Decoder::new(config, &mut buf[..]).unwrap();
+    let mut header = b"{\"total_size\": 0, \"pad\": \"".to_vec();
+    header.resize(4096 - 2, b'x');
+    header.extend_from_slice(b"\"}");
+    let mut wire = (header.len() as u32).to_be_bytes().to_vec();
+    wire.extend_from_slice(&header);
+    decoder
+        .decode_all(&wire, |_| {})
+        .expect("a 4096-byte header is accepted");
+    assert_eq!(decoder.frames(), 1);
+    assert_eq!(
+        decoder.decode_all(&4097u32.to_be_bytes(), |_| {}),
+        Err(json::DecodeError::HeaderTooLong {
+            frame: 1,
+            offset: wire.len() as u64,
+            len: 4097,
+            max: 4096
+        })
+    );
+}
+
+/// Reads a frame of `len` bytes through `spare`/`commit` alone, `step` bytes at most per read,
+/// checking that the region always reaches exactly as far as the frame needs: the whole rest
+/// in a fixed buffer that holds the frame, at most `grow` more bytes per read in a growable one.
+fn read_through_spare<B: FrameBuffer>(buf: B, len: usize, step: usize, grow: Option<u64>) {
+    let format = FrameFormat::new().with_max_frame_len(len as u64);
+    let mut decoder = LengthDecoder::new(format, buf).unwrap();
+    let wire = frame(len);
+    let mut at = 0;
+    let mut got = None;
+    for _ in 0..wire.len() + 2 {
+        if at == wire.len() {
+            break;
+        }
+        let missing = decoder.missing();
+        let spare = decoder.spare();
+        // On the boundary nothing is missing yet; the region is the length field.
+        let want = if at == 0 {
+            4
+        } else {
+            missing.min(grow.unwrap_or(u64::MAX))
+        };
+        assert_eq!(
+            spare.len() as u64,
+            want,
+            "region at byte {at} of {}",
+            wire.len()
+        );
+        let n = spare.len().min(step).min(wire.len() - at);
+        spare[..n].copy_from_slice(&wire[at..at + n]);
+        at += n;
+        if let Some(Event::Frame(f)) = decoder.commit(n).unwrap().event {
+            got = Some(f.payload.to_vec());
+        }
+    }
+    assert_eq!(got.as_deref(), Some(&wire[4..]));
+    assert!(decoder.is_idle());
+}
+
+#[test]
+fn spare_reaches_the_end_of_a_large_frame_in_every_buffer_kind() {
+    const LEN: usize = 100_000;
+    const GROW: Option<u64> = Some(64 * 1024);
+    for step in [usize::MAX, 65_537, 4096, 1] {
+        read_through_spare([0u8; LEN], LEN, step, None);
+        read_through_spare(&mut vec![0u8; LEN][..], LEN, step, None);
+        #[allow(clippy::needless_borrows_for_generic_args)] // a borrowed array is its own kind
+        read_through_spare(&mut [0u8; LEN], LEN, step, None);
+        read_through_spare(Vec::new(), LEN, step, GROW);
+        read_through_spare(heapless::Vec::<u8, LEN>::new(), LEN, step, GROW);
+    }
+}
+
+#[test]
+fn commit_past_the_spare_region_changes_nothing() {
+    let mut buf = [0u8; 64];
+    let mut decoder =
+        LengthDecoder::new(FrameFormat::new().with_max_frame_len(64), &mut buf[..]).unwrap();
+    decoder.spare()[..4].copy_from_slice(&10u32.to_be_bytes());
+    assert_eq!(decoder.commit(4).unwrap().event, None);
+    assert_eq!(decoder.spare().len(), 10);
+    assert_eq!(
+        decoder.commit(11).err(),
+        Some(DecodeError::CommitPastSpare {
+            frame: 0,
+            offset: 0,
+            committed: 11,
+            spare: 10
+        })
+    );
+    assert!(!decoder.is_failed());
+    assert_eq!(decoder.missing(), 10);
+    decoder.spare().copy_from_slice(b"0123456789");
+    let step = decoder.commit(10).unwrap();
+    assert!(matches!(step.event, Some(Event::Frame(f)) if f.payload == b"0123456789"));
+    // commit(0) on a boundary takes nothing and hands out nothing.
+    let step = decoder.commit(0).unwrap();
+    assert_eq!((step.consumed, step.event), (0, None));
+    assert!(decoder.is_idle() && !decoder.is_failed());
+}
