@@ -1,7 +1,8 @@
 //! The same byte stream through unstick and through tokio-util's `LengthDelimitedCodec` with
 //! the matching builder options: `length_field_offset` (our head), `length_field_length`, byte
 //! order, `length_adjustment`, `num_skip` past head and field, and the limit. The same payloads
-//! in the same order, and both refuse at the same point.
+//! in the same order, both refuse at the same point, and both say at the end whether the stream
+//! stopped inside a frame; unstick-std's `LengthCodec` too, through `decode` and `decode_eof`.
 //!
 //! The oracle and its differences by design: `unstick_tests::tokio_oracle`.
 #![no_main]
@@ -36,5 +37,7 @@ fuzz_target!(|input: Input| {
     let value_limit = u64::from(input.max).max(8);
     let shape = TokioShape::new(head, width, order, adjustment, value_limit);
     let chunks = split(&input.bytes, &sizes(&input.splits));
-    assert_eq!(shape.ours(&chunks), shape.theirs(&chunks));
+    let theirs = shape.theirs(&chunks);
+    assert_eq!(shape.ours(&chunks), theirs);
+    assert_eq!(shape.ours_codec(&chunks), theirs);
 });

@@ -8,10 +8,11 @@ pub mod reference;
 pub mod tokio_oracle;
 
 pub use reference::{
-    Progress, reference, reference_field, reference_progress, reference_with_spans,
+    Progress, reference, reference_field, reference_frames_after, reference_progress,
+    reference_progress_after, reference_with_spans,
 };
 
-use std::ops::ControlFlow;
+use std::ops::{ControlFlow, Range};
 
 use unstick::{
     DecodeError, Event, FrameBuffer, FrameFormat, LengthDecoder, LengthEncoder, Oversize,
@@ -181,6 +182,7 @@ pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> 
     // `finish` match the reference's for the bytes fed so far (so an error surfaces in the
     // chunk that proves it).
     let fresh = progress(decoder) == reference_progress(format, &[]);
+    let mut last = None;
     let mut fed = Vec::new();
     for chunk in chunks {
         let mut input: &[u8] = chunk;
@@ -196,7 +198,7 @@ pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> 
                     assert_eq!(decoder.decode(b"more").err(), Some(e));
                     assert_eq!(decoder.finish(), Err(e));
                     if fresh {
-                        assert_progress(decoder, &fed);
+                        assert_progress(decoder, &fed, &mut last);
                     }
                     return Outcome { items, end: Err(e) };
                 }
@@ -206,7 +208,7 @@ pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> 
             let Some(event) = step.event else {
                 assert!(input.is_empty(), "no event but {} bytes left", input.len());
                 if fresh {
-                    assert_progress(decoder, &fed);
+                    assert_progress(decoder, &fed, &mut last);
                 }
                 break;
             };
@@ -274,53 +276,64 @@ pub fn progress<B: FrameBuffer>(decoder: &LengthDecoder<B>) -> Progress {
 
 /// Asserts that `decoder`, fed `fed` from the start of a stream, reports what the reference
 /// does.
-fn assert_progress<B: FrameBuffer>(decoder: &LengthDecoder<B>, fed: &[u8]) {
+///
+/// `last` carries the reference's answer from the previous check of the same stream, so each
+/// check reads only from the frame then in progress.
+fn assert_progress<B: FrameBuffer>(
+    decoder: &LengthDecoder<B>,
+    fed: &[u8],
+    last: &mut Option<Progress>,
+) {
+    let want = reference_progress_after(decoder.format(), fed, last.as_ref());
     assert_eq!(
         progress(decoder),
-        reference_progress(decoder.format(), fed),
+        want,
         "after the first {} bytes",
         fed.len()
     );
+    *last = Some(want);
 }
 
-/// Asserts that of the frames completed by the chunk `fed[start..]` (from frame `first` on),
-/// those lying wholly inside it were handed out as slices of it (zero-copy), given for each
-/// whole-frame event whether its payload pointed into the chunk.
-fn assert_zero_copy(
-    format: FrameFormat,
-    capacity: usize,
-    fed: &[u8],
-    start: usize,
-    first: usize,
-    in_chunk: &[bool],
-) {
-    let (outcome, spans) = reference_with_spans(format, capacity, fed);
-    let mut frames = in_chunk.iter();
-    for (item, span) in outcome.items.iter().zip(&spans).skip(first) {
-        let Item::Frame { payload, .. } = item else {
-            continue;
-        };
-        let pointed_in = *frames.next().expect("a frame event for every whole frame");
-        // (A frame that began in an earlier chunk may still hand out its payload from this one.)
-        if !payload.is_empty() && span.start >= start {
+/// Asserts that of the frames the chunk from stream offset `start` completed (`frames`: span,
+/// payload length, handed out whole), those lying wholly inside it were handed out as slices
+/// of it (zero-copy), given for each whole-frame event whether its payload pointed into it.
+fn assert_zero_copy(frames: &[(Range<usize>, u64, bool)], start: usize, in_chunk: &[bool]) {
+    let whole: Vec<_> = frames.iter().filter(|f| f.2).collect();
+    assert_eq!(
+        whole.len(),
+        in_chunk.len(),
+        "a frame event for every whole frame"
+    );
+    for ((span, len, _), &pointed_in) in whole.into_iter().zip(in_chunk) {
+        // (A frame that began in an earlier chunk may still hand out its payload from this
+        // one; an empty payload points nowhere in particular.)
+        if span.start >= start && *len > 0 {
             assert!(
                 pointed_in,
                 "frame at {span:?} lies in the chunk from {start} but was copied"
             );
         }
     }
-    assert!(frames.next().is_none(), "more frame events than frames");
 }
 
 /// Events in arrival order turned into items, checking the order the way [`run`] does.
-#[derive(Default)]
-struct Collector {
-    items: Vec<Item>,
+#[derive(Debug, Default)]
+pub struct Collector {
+    /// The items completed so far.
+    pub items: Vec<Item>,
     stream: Option<(u64, Vec<u8>, Vec<u8>)>,
 }
 
 impl Collector {
-    fn take(&mut self, event: Event<'_>) {
+    /// Whether a streamed frame has all its pieces but not yet its end event.
+    pub fn end_pending(&self) -> bool {
+        self.stream
+            .as_ref()
+            .is_some_and(|(len, _, body)| body.len() as u64 == *len)
+    }
+
+    /// Takes the next event.
+    pub fn take(&mut self, event: Event<'_>) {
         match event {
             Event::Frame(f) => {
                 assert!(self.stream.is_none(), "whole frame inside a streamed frame");
@@ -352,12 +365,12 @@ impl Collector {
 pub fn run_all<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> Outcome {
     let mut events = Collector::default();
     let fresh = progress(decoder) == reference_progress(decoder.format(), &[]);
+    let mut last = None;
     let mut fed = Vec::new();
     for chunk in chunks {
         // Whether each whole frame handed out points into this chunk.
         let range = chunk.as_ptr_range();
         let mut in_chunk = Vec::new();
-        let before = decoder.frames() as usize;
         let result = decoder.decode_all(chunk, |event| {
             if let Event::Frame(f) = event {
                 in_chunk.push(range.contains(&f.payload.as_ptr()));
@@ -367,9 +380,10 @@ pub fn run_all<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]])
         if fresh {
             let start = fed.len();
             fed.extend_from_slice(chunk);
-            assert_progress(decoder, &fed);
             let capacity = decoder.buffer().capacity();
-            assert_zero_copy(decoder.format(), capacity, &fed, start, before, &in_chunk);
+            let frames = reference_frames_after(decoder.format(), capacity, &fed, last.as_ref());
+            assert_zero_copy(&frames, start, &in_chunk);
+            assert_progress(decoder, &fed, &mut last);
         }
         if let Err(e) = result {
             return Outcome {
@@ -396,6 +410,7 @@ pub fn run_until<B: FrameBuffer>(
     assert!(batch > 0);
     let mut events = Collector::default();
     let fresh = progress(decoder) == reference_progress(decoder.format(), &[]);
+    let mut last = None;
     let mut fed = Vec::new();
     for chunk in chunks {
         if fresh {
@@ -428,7 +443,7 @@ pub fn run_until<B: FrameBuffer>(
                 Err(e) => {
                     assert_eq!(decoder.decode_until(b"more", |_, _| panic!()), Err(e));
                     if fresh {
-                        assert_progress(decoder, &fed);
+                        assert_progress(decoder, &fed, &mut last);
                     }
                     return Outcome {
                         items: events.items,
@@ -454,7 +469,7 @@ pub fn run_until<B: FrameBuffer>(
             "decode_until kept stopping without progress"
         );
         if fresh {
-            assert_progress(decoder, &fed);
+            assert_progress(decoder, &fed, &mut last);
         }
     }
     Outcome {
@@ -560,6 +575,7 @@ pub fn run_spare_with<B: FrameBuffer>(
     // After every commit the decoder reports what the reference does for the bytes committed
     // so far, except between a streamed frame's last piece and its end event.
     let fresh = progress(decoder) == reference_progress(decoder.format(), &[]);
+    let mut last = None;
     let mut announced = 0;
     loop {
         let spare = decoder.spare();
@@ -584,7 +600,7 @@ pub fn run_spare_with<B: FrameBuffer>(
             Ok(step) => step,
             Err(e) => {
                 if fresh {
-                    assert_progress(decoder, fed);
+                    assert_progress(decoder, fed, &mut last);
                 }
                 return Outcome { items, end: Err(e) };
             }
@@ -624,7 +640,7 @@ pub fn run_spare_with<B: FrameBuffer>(
             None => {}
         }
         if fresh && !ending {
-            assert_progress(decoder, &stream[..stream.len() - rest.len()]);
+            assert_progress(decoder, &stream[..stream.len() - rest.len()], &mut last);
         }
     }
 }

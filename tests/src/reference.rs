@@ -138,13 +138,50 @@ pub fn reference_with_spans(
     capacity: usize,
     stream: &[u8],
 ) -> (Outcome, Vec<Range<usize>>) {
-    let mut spans = Vec::new();
+    let h = format.head_len();
+    let room = capacity.saturating_sub(h) as u64;
+    let (mut items, mut spans) = (Vec::new(), Vec::new());
+    let walked = walk(format, stream, 0, 0, |span, payload_at, len, too_large| {
+        let head = stream[span.start..span.start + h].to_vec();
+        let payload = stream[payload_at..span.end].to_vec();
+        items.push(if too_large {
+            Item::Skipped(len)
+        } else if format.streaming() && len > room {
+            Item::Streamed { head, payload }
+        } else {
+            Item::Frame { head, payload }
+        });
+        spans.push(span);
+    });
+    (
+        Outcome {
+            items,
+            end: walked.end,
+        },
+        spans,
+    )
+}
+
+/// Where [`walk`] stopped: the first frame it could not complete and how the stream ends there.
+struct Walked {
+    /// Index and stream offset of that frame (the end of the stream if it ended on a boundary).
+    frame: u64,
+    offset: usize,
+    end: Result<(), DecodeError>,
+}
+
+/// Reads `stream` frame by frame from `pos` (frame index `frame`), calling `on_frame` with each
+/// complete frame's span, where its payload starts, its length and whether it is over the
+/// limit (skipped), until the stream ends or a frame is refused.
+fn walk(
+    format: FrameFormat,
+    stream: &[u8],
+    mut pos: usize,
+    mut frame: u64,
+    mut on_frame: impl FnMut(Range<usize>, usize, u64, bool),
+) -> Walked {
     let h = format.head_len();
     let max = format.max_frame_len();
-    let room = capacity.saturating_sub(h) as u64;
-    let mut items = Vec::new();
-    let mut pos = 0usize;
-    let mut frame = 0u64;
     let end = loop {
         if pos == stream.len() {
             break Ok(());
@@ -158,7 +195,6 @@ pub fn reference_with_spans(
                 have: avail as u8,
             });
         }
-        let head = stream[pos..pos + h].to_vec();
         let minimal = !format.non_minimal_lengths();
         let (value, used) = match reference_field(format.length(), &stream[pos + h..], minimal) {
             FieldRead::Done(value, used) => (value, used),
@@ -218,19 +254,15 @@ pub fn reference_with_spans(
                 missing: len - body,
             });
         }
-        let payload = stream[start..start + len as usize].to_vec();
-        items.push(if too_large {
-            Item::Skipped(len)
-        } else if format.streaming() && len > room {
-            Item::Streamed { head, payload }
-        } else {
-            Item::Frame { head, payload }
-        });
-        spans.push(pos..start + len as usize);
+        on_frame(pos..start + len as usize, start, len, too_large);
         pos = start + len as usize;
         frame += 1;
     };
-    (Outcome { items, end }, spans)
+    Walked {
+        frame,
+        offset: pos,
+        end,
+    }
 }
 
 /// What a decoder reports once it has been fed some bytes: its counters, how many more bytes
@@ -256,9 +288,23 @@ pub struct Progress {
 /// event they complete): an error appears as soon as the bytes prove it and not before, so a
 /// decoder that reports one late (or early) disagrees.
 pub fn reference_progress(format: FrameFormat, prefix: &[u8]) -> Progress {
-    let outcome = reference(format, usize::MAX, prefix);
-    let frames = outcome.items.len() as u64;
-    let (missing, failed) = match outcome.end {
+    reference_progress_after(format, prefix, None)
+}
+
+/// [`reference_progress`] for `prefix`, given the progress for an earlier, shorter prefix of
+/// the same stream: frames completed then stay completed, so the reading starts at the frame
+/// that was in progress (cheap enough to check after every one-byte chunk).
+pub fn reference_progress_after(
+    format: FrameFormat,
+    prefix: &[u8],
+    earlier: Option<&Progress>,
+) -> Progress {
+    let (pos, frame) = match earlier {
+        Some(p) if !p.failed => (p.offset as usize, p.frames),
+        _ => (0, 0),
+    };
+    let walked = walk(format, prefix, pos, frame, |_, _, _, _| {});
+    let (missing, failed) = match walked.end {
         Ok(()) => (0, false),
         Err(DecodeError::TruncatedPrefix { offset, .. }) => {
             (prefix_missing(format, &prefix[offset as usize..]), false)
@@ -267,16 +313,35 @@ pub fn reference_progress(format: FrameFormat, prefix: &[u8]) -> Progress {
         Err(_) => (0, true),
     };
     Progress {
-        frames,
-        offset: outcome
-            .end
-            .err()
-            .map_or(prefix.len() as u64, |e| e.offset()),
+        frames: walked.frame,
+        offset: walked.offset as u64,
         missing,
-        idle: outcome.end.is_ok(),
+        idle: walked.end.is_ok(),
         failed,
-        finish: outcome.end,
+        finish: walked.end,
     }
+}
+
+/// The frames `stream` completes after an `earlier` progress of it (from its start if `None`):
+/// each one's span, payload length, and whether it is handed out whole (not streamed, not
+/// skipped) by a decoder with a buffer of `capacity` bytes.
+pub fn reference_frames_after(
+    format: FrameFormat,
+    capacity: usize,
+    stream: &[u8],
+    earlier: Option<&Progress>,
+) -> Vec<(Range<usize>, u64, bool)> {
+    let (pos, frame) = match earlier {
+        Some(p) if !p.failed => (p.offset as usize, p.frames),
+        _ => (0, 0),
+    };
+    let room = capacity.saturating_sub(format.head_len()) as u64;
+    let mut frames = Vec::new();
+    walk(format, stream, pos, frame, |span, _, len, too_large| {
+        let streamed = format.streaming() && len > room;
+        frames.push((span, len, !(too_large || streamed)));
+    });
+    frames
 }
 
 /// How many more bytes a frame's prefix needs at least, given its first bytes (fewer than the

@@ -1,16 +1,22 @@
 //! tokio-util's `LengthDelimitedCodec` as a differential oracle for fixed-width formats with a
 //! head and an adjustment: the builder options that read the same frames, and both decoders over
-//! the same chunks. Shared by the `format_props` proptest and the `differential_tokio` fuzz target.
+//! the same chunks, and unstick-std's `LengthCodec` (meant as its drop-in) through the same
+//! `decode` and `decode_eof` calls. Shared by the `format_props` proptest and the
+//! `differential_tokio` fuzz target.
 //!
 //! Differences by design, not compared: tokio-util's limit counts the field's value before the
 //! adjustment and ours the payload after it (tokio#4815), so ours is set to theirs plus the
 //! adjustment, below where tokio-util clamps its limit to the field's range; it has no signed
-//! lengths, varints, skip or streaming mode; its `decode` does not report a stream that ends
-//! mid-frame (unstick's `finish` does).
+//! lengths, varints, skip or streaming mode. A stream that ends inside a frame is reported by
+//! `decode_eof` in both (tokio-util: "bytes remaining on stream"; unstick: which frame, how
+//! many bytes missing), except that tokio-util says nothing when the stream ends right after a
+//! frame's length field (its `decode` has already taken the prefix out of the buffer); there
+//! the bytes its frames account for decide.
 
 use bytes::BytesMut;
 use tokio_util::codec::{Decoder, LengthDelimitedCodec};
 use unstick::{ByteOrder, DecodeError, FrameFormat, LengthField, Width};
+use unstick_std::LengthCodec;
 
 use crate::{Item, run_fresh};
 
@@ -32,6 +38,8 @@ pub struct Decoded {
     pub payloads: Vec<Vec<u8>>,
     /// Whether it stopped at a frame it refuses.
     pub refused: bool,
+    /// Whether, at the end of the stream, it said the stream ended inside a frame.
+    pub cut_short: bool,
 }
 
 impl TokioShape {
@@ -99,32 +107,87 @@ impl TokioShape {
                 // The value plus the adjustment past 64 bits: too large for any limit.
                 | DecodeError::LengthOverflow { .. })
         );
-        Decoded { payloads, refused }
-    }
-
-    /// tokio-util over `chunks`, fed through a `BytesMut` as `FramedRead` would.
-    pub fn theirs(&self, chunks: &[&[u8]]) -> Decoded {
-        let mut codec = self.codec();
-        let mut buf = BytesMut::new();
-        let mut payloads = Vec::new();
-        for chunk in chunks {
-            buf.extend_from_slice(chunk);
-            loop {
-                match codec.decode(&mut buf) {
-                    Ok(Some(frame)) => payloads.push(frame.to_vec()),
-                    Ok(None) => break,
-                    Err(_) => {
-                        return Decoded {
-                            payloads,
-                            refused: true,
-                        };
-                    }
-                }
-            }
-        }
+        let cut_short = matches!(
+            outcome.end,
+            Err(DecodeError::TruncatedPrefix { .. } | DecodeError::TruncatedFrame { .. })
+        );
         Decoded {
             payloads,
-            refused: false,
+            refused,
+            cut_short,
         }
+    }
+
+    /// tokio-util over `chunks`, fed through a `BytesMut` as `FramedRead` would, then
+    /// `decode_eof` at the end of the stream.
+    pub fn theirs(&self, chunks: &[&[u8]]) -> Decoded {
+        let mut decoded = feed(self.codec(), chunks, |item| item.to_vec());
+        // Its `decode` takes a frame's prefix out of the buffer as soon as it has read it, so
+        // a stream that ends right after a prefix leaves `decode_eof` an empty buffer and no
+        // complaint: the bytes its frames account for tell instead.
+        let accounted: usize = decoded
+            .payloads
+            .iter()
+            .map(|p| self.head + self.width.bytes() + p.len())
+            .sum();
+        let total: usize = chunks.iter().map(|c| c.len()).sum();
+        if !decoded.refused && total > accounted {
+            decoded.cut_short = true;
+        }
+        decoded
+    }
+
+    /// unstick-std's `LengthCodec` the same way (its item is head and payload: the payload is
+    /// compared).
+    pub fn ours_codec(&self, chunks: &[&[u8]]) -> Decoded {
+        let head = self.head;
+        feed(LengthCodec::new(self.format()), chunks, |item| {
+            item[head..].to_vec()
+        })
+    }
+}
+
+/// A tokio codec over `chunks` as `FramedRead` drives it: each chunk appended to the buffer,
+/// `decode` until it needs more; at the end `decode_eof` until it has nothing more.
+fn feed<C>(mut codec: C, chunks: &[&[u8]], payload: impl Fn(&BytesMut) -> Vec<u8>) -> Decoded
+where
+    C: Decoder<Item = BytesMut>,
+{
+    let mut buf = BytesMut::new();
+    let mut payloads = Vec::new();
+    let refused = |payloads| Decoded {
+        payloads,
+        refused: true,
+        cut_short: false,
+    };
+    for chunk in chunks {
+        buf.extend_from_slice(chunk);
+        loop {
+            match codec.decode(&mut buf) {
+                Ok(Some(frame)) => payloads.push(payload(&frame)),
+                Ok(None) => break,
+                Err(_) => return refused(payloads),
+            }
+        }
+    }
+    // Bounded: every `Some` takes at least a length field from the buffer.
+    for _ in 0..=buf.len() {
+        match codec.decode_eof(&mut buf) {
+            Ok(Some(frame)) => payloads.push(payload(&frame)),
+            Ok(None) => break,
+            // tokio-util: "bytes remaining on stream"; unstick: the truncation.
+            Err(_) => {
+                return Decoded {
+                    payloads,
+                    refused: false,
+                    cut_short: true,
+                };
+            }
+        }
+    }
+    Decoded {
+        payloads,
+        refused: false,
+        cut_short: false,
     }
 }

@@ -266,7 +266,9 @@ proptest! {
 
         let (ours, theirs) = (shape.ours(&chunks), shape.theirs(&chunks));
         prop_assert!(theirs.payloads.len() >= frames.len());
-        prop_assert_eq!(ours, theirs);
+        prop_assert_eq!(&ours, &theirs);
+        // The codec meant as tokio-util's drop-in, through decode and decode_eof.
+        prop_assert_eq!(shape.ours_codec(&chunks), theirs);
     }
 }
 
