@@ -1010,7 +1010,8 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
                             return Ok(all - input.len());
                         }
                     }
-                    _ => return Ok(all - input.len()),
+                    // Still incomplete: all of the input went into it.
+                    _ => return Ok(all),
                 }
             }
             if matches!(self.state, State::Head { have: 0 }) {
@@ -1041,7 +1042,8 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
                         return Ok(all - input.len());
                     }
                 }
-                None => return Ok(all - input.len()),
+                // No event: all of the input was taken.
+                None => return Ok(all),
             }
         }
     }

@@ -145,7 +145,7 @@ impl Config {
             at: e.valid_up_to(),
         })?;
         let field = self.size_field;
-        let total_size = match scan::scan(json, field, self.max_depth)? {
+        let total_size = match scan::scan(text, field, self.max_depth)? {
             SizeValue::Unsigned(n) => n,
             SizeValue::Missing => return Err(HeaderProblem::SizeMissing { field }),
             SizeValue::Negative => return Err(HeaderProblem::SizeNegative { field }),

@@ -23,12 +23,14 @@ pub(crate) const DEPTH_LIMIT: u8 = 64;
 
 struct Scanner<'a> {
     json: &'a [u8],
+    /// The same bytes as text, so a key is a `&str` without a second UTF-8 check.
+    text: &'a str,
     pos: usize,
 }
 
 type Scan<T> = Result<T, HeaderProblem>;
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
     #[inline]
     fn peek(&self) -> Option<u8> {
         self.json.get(self.pos).copied()
@@ -53,14 +55,15 @@ impl Scanner<'_> {
     }
 
     /// At an opening quote: skips the string, returns its raw contents (escapes as written).
-    fn string(&mut self) -> Scan<&[u8]> {
+    fn string(&mut self) -> Scan<&'a str> {
         let start = self.pos + 1;
         self.pos = start;
         loop {
             match self.peek() {
                 None => return Err(self.syntax(Syntax::UnexpectedEnd)),
                 Some(b'"') => {
-                    let raw = self.json.get(start..self.pos).unwrap_or(&[]);
+                    // Between two quotes, which are ASCII: on character boundaries.
+                    let raw = self.text.get(start..self.pos).unwrap_or("");
                     self.pos += 1;
                     return Ok(raw);
                 }
@@ -176,9 +179,13 @@ enum Next {
 /// Validates `json` (already known to be UTF-8) and returns the value of the top-level
 /// `field` (compared by characters, as JSON parsers compare keys: `"total\u005fsize"` is
 /// `total_size`, so it cannot hide a second size from this scanner that another parser reads).
-pub(crate) fn scan(json: &[u8], field: &str, max_depth: u8) -> Result<SizeValue, HeaderProblem> {
+pub(crate) fn scan(text: &str, field: &str, max_depth: u8) -> Result<SizeValue, HeaderProblem> {
     let max_depth = max_depth.clamp(1, DEPTH_LIMIT);
-    let mut s = Scanner { json, pos: 0 };
+    let mut s = Scanner {
+        json: text.as_bytes(),
+        text,
+        pos: 0,
+    };
     s.skip_ws();
     if s.peek() != Some(b'{') {
         return Err(HeaderProblem::NotObject);
@@ -201,7 +208,7 @@ pub(crate) fn scan(json: &[u8], field: &str, max_depth: u8) -> Result<SizeValue,
                     next = Next::AfterValue;
                 } else if s.peek() == Some(b'"') {
                     let key = s.string()?;
-                    is_size = depth == 1 && key_is(key, field.as_bytes());
+                    is_size = depth == 1 && key_is(key, field);
                     s.skip_ws();
                     if s.peek() != Some(b':') {
                         return Err(s.syntax(Syntax::ExpectedColon));
@@ -307,95 +314,67 @@ pub(crate) fn scan(json: &[u8], field: &str, max_depth: u8) -> Result<SizeValue,
 }
 
 /// Whether a key's raw text (escapes as written, already validated by [`Scanner::string`]) is
-/// `field`'s characters. A lone surrogate matches nothing: `field` is UTF-8.
-fn key_is(raw: &[u8], field: &[u8]) -> bool {
-    let mut rest = field;
-    let mut i = 0;
-    while let Some(&b) = raw.get(i) {
-        let mut utf8 = [0u8; 4];
-        let len = if b != b'\\' {
-            utf8[0] = b;
-            i += 1;
-            1
-        } else if raw.get(i + 1) == Some(&b'u') {
-            let Some(unit) = hex4(raw, i + 2) else {
-                return false;
-            };
-            i += 6;
-            let code = match unit {
-                0xD800..=0xDBFF => match (raw.get(i..i + 2), hex4(raw, i + 2)) {
-                    (Some(b"\\u"), Some(low @ 0xDC00..=0xDFFF)) => {
-                        i += 6;
-                        0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    _ => return false,
-                },
-                0xDC00..=0xDFFF => return false,
-                _ => unit,
-            };
-            encode_utf8(code, &mut utf8)
+/// `field`'s characters, compared one character at a time. A lone surrogate is no character,
+/// so it matches nothing.
+fn key_is(raw: &str, field: &str) -> bool {
+    let (mut got, mut want) = (raw.chars(), field.chars());
+    while let Some(c) = got.next() {
+        let c = if c == '\\' {
+            unescape(&mut got)
         } else {
-            utf8[0] = match raw.get(i + 1) {
-                Some(b'b') => 0x08,
-                Some(b'f') => 0x0c,
-                Some(b'n') => b'\n',
-                Some(b'r') => b'\r',
-                Some(b't') => b'\t',
-                Some(&other) => other, // `"`, `\\` and `/` stand for themselves
-                None => return false,
-            };
-            i += 2;
-            1
+            Some(c)
         };
-        match rest.strip_prefix(utf8.get(..len).unwrap_or(&[])) {
-            Some(after) => rest = after,
-            None => return false,
+        if c.is_none() || c != want.next() {
+            return false;
         }
     }
-    rest.is_empty()
+    want.next().is_none()
 }
 
-/// The four hex digits at `at`, if there are four (spelled out: `to_digit` asserts its radix).
-fn hex4(raw: &[u8], at: usize) -> Option<u32> {
-    raw.get(at..at + 4)?.iter().try_fold(0, |n, &d| {
-        let digit = match d {
-            b'0'..=b'9' => d - b'0',
-            b'a'..=b'f' => d - b'a' + 10,
-            b'A'..=b'F' => d - b'A' + 10,
+/// The character an escape stands for, read after its backslash; `None` for a lone surrogate.
+fn unescape(chars: &mut core::str::Chars<'_>) -> Option<char> {
+    let code = match chars.next()? {
+        'u' => {
+            let unit = hex4(chars)?;
+            if (0xD800..0xDC00).contains(&unit) {
+                // A high surrogate is a character only with a low one escaped right after it.
+                let (Some('\\'), Some('u')) = (chars.next(), chars.next()) else {
+                    return None;
+                };
+                let low = hex4(chars)?;
+                if !(0xDC00..0xE000).contains(&low) {
+                    return None;
+                }
+                0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+            } else {
+                unit
+            }
+        }
+        'b' => 0x08,
+        'f' => 0x0C,
+        'n' => 0x0A,
+        'r' => 0x0D,
+        't' => 0x09,
+        // `"`, `\\` and `/` stand for themselves.
+        other => u32::from(other),
+    };
+    // None for a lone low surrogate.
+    char::from_u32(code)
+}
+
+/// The value of the next four hex digits (spelled out: `to_digit` asserts its radix).
+fn hex4(chars: &mut core::str::Chars<'_>) -> Option<u32> {
+    let mut value = 0;
+    for _ in 0..4 {
+        let digit = match chars.next()? {
+            c @ '0'..='9' => u32::from(c) - u32::from('0'),
+            c @ 'a'..='f' => u32::from(c) - u32::from('a') + 10,
+            c @ 'A'..='F' => u32::from(c) - u32::from('A') + 10,
             _ => return None,
         };
-        Some(n * 16 + u32::from(digit))
-    })
-}
-
-/// `code` (a scalar value: no surrogate, at most U+10FFFF) as UTF-8 at the front of `out`;
-/// returns its length. Written out so no panic path comes with `char::encode_utf8`.
-fn encode_utf8(code: u32, out: &mut [u8; 4]) -> usize {
-    // The casts keep the low bits, which is what each byte of UTF-8 takes.
-    match code {
-        0..=0x7F => {
-            out[0] = code as u8;
-            1
-        }
-        0x80..=0x7FF => {
-            out[0] = 0xC0 | (code >> 6) as u8;
-            out[1] = 0x80 | (code & 0x3F) as u8;
-            2
-        }
-        0x800..=0xFFFF => {
-            out[0] = 0xE0 | (code >> 12) as u8;
-            out[1] = 0x80 | ((code >> 6) & 0x3F) as u8;
-            out[2] = 0x80 | (code & 0x3F) as u8;
-            3
-        }
-        _ => {
-            out[0] = 0xF0 | ((code >> 18) & 0x07) as u8;
-            out[1] = 0x80 | ((code >> 12) & 0x3F) as u8;
-            out[2] = 0x80 | ((code >> 6) & 0x3F) as u8;
-            out[3] = 0x80 | (code & 0x3F) as u8;
-            4
-        }
+        value = value * 16 + digit;
     }
+    Some(value)
 }
 
 #[cfg(test)]
@@ -404,7 +383,7 @@ mod tests {
     use std::format;
 
     fn size(json: &str) -> Result<SizeValue, HeaderProblem> {
-        scan(json.as_bytes(), "total_size", 8)
+        scan(json, "total_size", 8)
     }
 
     #[test]
@@ -455,12 +434,23 @@ mod tests {
         let field = "a\"\\/\u{8}\u{c}\n\r\t\u{e9}\u{20ac}\u{1f600}";
         let key = r#"a\"\\\/\b\f\n\r\t\u00e9\u20AC\ud83d\ude00"#;
         let json = format!("{{\"{key}\": 7}}");
-        assert_eq!(scan(json.as_bytes(), field, 8), Ok(Unsigned(7)));
+        assert_eq!(scan(&json, field, 8), Ok(Unsigned(7)));
         let raw = "{\"a\\\"\\\\/\\b\\f\\n\\r\\t\u{e9}\u{20ac}\u{1f600}\": 7}";
-        assert_eq!(scan(raw.as_bytes(), field, 8), Ok(Unsigned(7)));
+        assert_eq!(scan(raw, field, 8), Ok(Unsigned(7)));
+        // Characters after a pair, and escapes of characters of every UTF-8 length.
+        let after = r#"{"\ud83d\ude00x\u00e9y": 7}"#;
+        assert_eq!(scan(after, "\u{1f600}x\u{e9}y", 8), Ok(Unsigned(7)));
+        assert_eq!(scan(after, "\u{1f600}x\u{e9}", 8), Ok(Missing));
+        assert_eq!(scan(after, "\u{1f601}x\u{e9}y", 8), Ok(Missing));
         // A high surrogate needs its low half.
-        let lone = r#"{"\ud83d\u0041": 7}"#;
-        assert_eq!(scan(lone.as_bytes(), "\u{1f600}", 8), Ok(Missing));
+        for lone in [
+            r#"{"\ud83d\u0041": 7}"#,
+            r#"{"\ud83dA": 7}"#,
+            r#"{"\ud83d": 7}"#,
+        ] {
+            assert_eq!(scan(lone, "\u{1f600}", 8), Ok(Missing), "{lone}");
+            assert_eq!(scan(lone, "\u{fffd}A", 8), Ok(Missing), "{lone}");
+        }
     }
 
     #[test]
@@ -503,7 +493,7 @@ mod tests {
         // A million brackets cost no stack.
         let huge = format!("{{\"a\":{}", "[".repeat(1_000_000));
         assert!(matches!(
-            scan(huge.as_bytes(), "total_size", 64),
+            scan(&huge, "total_size", 64),
             Err(HeaderProblem::TooDeep { max_depth: 64, .. })
         ));
     }
