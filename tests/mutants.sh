@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Mutation testing of the core: cargo-mutants changes core/src one mutant at a time (an
+# operator flipped, a return value replaced, a match arm deleted) and runs the tests that pin
+# the core down; a mutant no test notices is a gap, or an equivalent listed with its reason in
+# .cargo/mutants.toml. Prints the counts.
+#
+#   tests/mutants.sh                      # every mutant of core/src (about 40 min on 2 cores)
+#   tests/mutants.sh --in-diff FILE.diff  # the mutants of changed lines (what CI runs)
+#   tests/mutants.sh --shard 1/8          # a fixed eighth
+#   tests/mutants.sh --install            # only install the pinned cargo-mutants
+#
+# Extra arguments go to cargo mutants. PROPTEST_CASES (default 256) sets the property tests'
+# cases per mutant; each mutant gets at most 120 s of tests (a hang is a caught mutant).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+version=27.1.0
+if ! cargo mutants --version 2>/dev/null | grep -q " $version\$"; then
+  cargo install cargo-mutants --version "$version" --locked
+fi
+[ "${1:-}" = --install ] && exit 0
+export PROPTEST_CASES="${PROPTEST_CASES:-256}"
+out=target/mutants
+mkdir -p "$out"
+status=0
+# The core's own unit tests and doctests run with the workspace's tests of the core: the
+# property tests against the reference decoder, the oracles, the contract, the fixtures.
+cargo mutants --package unstick --baseline skip --timeout 120 --output "$out" \
+  --test-package unstick --test-package unstick-tests "$@" \
+  -- --test length_props --test format_props --test regressions --test json_props \
+  --test json_scanner_oracle --test contract --test embedded_io --test protocol_fixtures \
+  --lib || status=$?
+# cargo mutants exits 2 when mutants were missed, 3 on timeouts, 4 when the tree fails to
+# build or pass unmutated: the counts say which.
+python3 - "$out/mutants.out/outcomes.json" <<'PY'
+import json, sys
+from collections import Counter
+o = json.load(open(sys.argv[1]))
+counts = Counter(x.get("summary", "?") for x in o["outcomes"] if x.get("scenario") != "Baseline")
+total = sum(counts.values())
+print(f"mutants: {total}  " + "  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+for x in o["outcomes"]:
+    if x.get("summary") == "MissedMutant":
+        print("  missed: " + x["scenario"]["Mutant"]["name"])
+PY
+exit "$status"
