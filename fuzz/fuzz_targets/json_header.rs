@@ -1,13 +1,15 @@
 //! JSON-described header frames (seed 004's format). Valid frames built from fuzzer-chosen
 //! fields round-trip under any chunking; arbitrary bytes never panic, never yield a body piece
-//! before its header or more body bytes than `total_size` (checked in `run_json`), and give
-//! the same outcome however they are chunked.
+//! before its header or more body bytes than `total_size` (checked in `run_json`), give the
+//! same outcome however they are chunked, and every header they hold is accepted or refused as
+//! serde_json judges it (`unstick_tests::json_oracle`, with its documented differences).
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use unstick::{FrameFormat, LengthEncoder, LengthField, json};
 use unstick_fuzz::{JsonFrame, run_json, sizes};
+use unstick_tests::json_oracle::check_scanner;
 use unstick_tests::split;
 
 #[derive(Debug, Arbitrary)]
@@ -125,6 +127,22 @@ fuzz_target!(|input: Input| match input {
             .with_max_header_len(u64::from(max_header))
             .with_max_body_len(u64::from(max_body));
         let cap = usize::from(max_header);
+        // Each header in the stream, as its prefix delimits it, judged by serde_json too.
+        let mut at = 0;
+        while let Some(&len) = bytes.get(at) {
+            let Some(header) = bytes.get(at + 1..at + 1 + usize::from(len)) else {
+                break;
+            };
+            if header.len() as u64 <= config.max_header_len()
+                && let Err(disagreement) = check_scanner(config, header)
+            {
+                panic!("{disagreement}");
+            }
+            let Ok(total_size) = config.inspect(header) else {
+                break;
+            };
+            at += 1 + header.len() + total_size as usize;
+        }
         let whole = run_json(config, cap, &[&bytes]);
         assert_eq!(
             run_json(config, cap, &split(&bytes, &sizes(&splits))),

@@ -2,6 +2,7 @@
 //! checks the decoder's contract on every call, and a whole-buffer reference decoder.
 
 pub mod adapters_io;
+pub mod json_oracle;
 pub mod programs;
 
 pub mod reference;

@@ -132,7 +132,7 @@ pub fn reference(format: FrameFormat, capacity: usize, stream: &[u8]) -> Outcome
     reference_with_spans(format, capacity, stream).0
 }
 
-/// [`reference`], and where each item's frame lies in the stream (head to last payload byte).
+/// [`reference()`], and where each item's frame lies in the stream (head to last payload byte).
 pub fn reference_with_spans(
     format: FrameFormat,
     capacity: usize,
