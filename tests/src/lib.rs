@@ -182,15 +182,12 @@ pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> 
     // From the start of a stream, after every chunk the counters, `missing`, the state and
     // `finish` match the reference's for the bytes fed so far (so an error surfaces in the
     // chunk that proves it).
-    let fresh = progress(decoder) == reference_progress(format, &[]);
-    let mut last = None;
+    let mut oracle = ProgressOracle::new(decoder);
     let mut fed = Vec::new();
     for chunk in chunks {
         let mut input: &[u8] = chunk;
         let mut idle_events = 0;
-        if fresh {
-            fed.extend_from_slice(chunk);
-        }
+        fed.extend_from_slice(chunk);
         loop {
             let step = match decoder.decode(input) {
                 Ok(step) => step,
@@ -198,9 +195,7 @@ pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> 
                     // A failed decoder stays failed.
                     assert_eq!(decoder.decode(b"more").err(), Some(e));
                     assert_eq!(decoder.finish(), Err(e));
-                    if fresh {
-                        assert_progress(decoder, &fed, &mut last);
-                    }
+                    oracle.check(decoder, &fed);
                     return Outcome { items, end: Err(e) };
                 }
             };
@@ -208,9 +203,7 @@ pub fn run<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> 
             input = &input[step.consumed..];
             let Some(event) = step.event else {
                 assert!(input.is_empty(), "no event but {} bytes left", input.len());
-                if fresh {
-                    assert_progress(decoder, &fed, &mut last);
-                }
+                oracle.check(decoder, &fed);
                 break;
             };
             if step.consumed == 0 {
@@ -275,24 +268,38 @@ pub fn progress<B: FrameBuffer>(decoder: &LengthDecoder<B>) -> Progress {
     }
 }
 
-/// Asserts that `decoder`, fed `fed` from the start of a stream, reports what the reference
-/// does.
-///
-/// `last` carries the reference's answer from the previous check of the same stream, so each
-/// check reads only from the frame then in progress.
-fn assert_progress<B: FrameBuffer>(
-    decoder: &LengthDecoder<B>,
-    fed: &[u8],
-    last: &mut Option<Progress>,
-) {
-    let want = reference_progress_after(decoder.format(), fed, last.as_ref());
-    assert_eq!(
-        progress(decoder),
-        want,
-        "after the first {} bytes",
-        fed.len()
-    );
-    *last = Some(want);
+/// The progress oracle of one run: when the decoder starts a stream afresh, each check asserts
+/// that it reports what the reference does for the bytes fed so far. The reference's previous
+/// answer is kept, so each check reads only from the frame then in progress.
+struct ProgressOracle {
+    /// Off for a decoder that did not start on a fresh stream.
+    on: bool,
+    last: Option<Progress>,
+}
+
+impl ProgressOracle {
+    fn new<B: FrameBuffer>(decoder: &LengthDecoder<B>) -> Self {
+        Self {
+            on: progress(decoder) == reference_progress(decoder.format(), &[]),
+            last: None,
+        }
+    }
+
+    /// Asserts that `decoder`, fed `fed` from the start of the stream, reports what the
+    /// reference does.
+    fn check<B: FrameBuffer>(&mut self, decoder: &LengthDecoder<B>, fed: &[u8]) {
+        if !self.on {
+            return;
+        }
+        let want = reference_progress_after(decoder.format(), fed, self.last.as_ref());
+        assert_eq!(
+            progress(decoder),
+            want,
+            "after the first {} bytes",
+            fed.len()
+        );
+        self.last = Some(want);
+    }
 }
 
 /// Asserts that of the frames the chunk from stream offset `start` completed (`frames`: span,
@@ -365,8 +372,7 @@ impl Collector {
 /// Like [`run`], but through [`LengthDecoder::decode_all`]; checks event order the same way.
 pub fn run_all<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]]) -> Outcome {
     let mut events = Collector::default();
-    let fresh = progress(decoder) == reference_progress(decoder.format(), &[]);
-    let mut last = None;
+    let mut oracle = ProgressOracle::new(decoder);
     let mut fed = Vec::new();
     for chunk in chunks {
         // Whether each whole frame handed out points into this chunk.
@@ -378,14 +384,15 @@ pub fn run_all<B: FrameBuffer>(decoder: &mut LengthDecoder<B>, chunks: &[&[u8]])
             }
             events.take(event)
         });
-        if fresh {
-            let start = fed.len();
-            fed.extend_from_slice(chunk);
+        let start = fed.len();
+        fed.extend_from_slice(chunk);
+        if oracle.on {
             let capacity = decoder.buffer().capacity();
-            let frames = reference_frames_after(decoder.format(), capacity, &fed, last.as_ref());
+            let frames =
+                reference_frames_after(decoder.format(), capacity, &fed, oracle.last.as_ref());
             assert_zero_copy(&frames, start, &in_chunk);
-            assert_progress(decoder, &fed, &mut last);
         }
+        oracle.check(decoder, &fed);
         if let Err(e) = result {
             return Outcome {
                 items: events.items,
@@ -410,13 +417,10 @@ pub fn run_until<B: FrameBuffer>(
 ) -> Outcome {
     assert!(batch > 0);
     let mut events = Collector::default();
-    let fresh = progress(decoder) == reference_progress(decoder.format(), &[]);
-    let mut last = None;
+    let mut oracle = ProgressOracle::new(decoder);
     let mut fed = Vec::new();
     for chunk in chunks {
-        if fresh {
-            fed.extend_from_slice(chunk);
-        }
+        fed.extend_from_slice(chunk);
         let mut input: &[u8] = chunk;
         // Each call hands out at least one event or uses the whole rest: bounded.
         for _ in 0..=chunk.len() * 2 + 4 {
@@ -443,9 +447,7 @@ pub fn run_until<B: FrameBuffer>(
                 Ok(used) => used,
                 Err(e) => {
                     assert_eq!(decoder.decode_until(b"more", |_, _| panic!()), Err(e));
-                    if fresh {
-                        assert_progress(decoder, &fed, &mut last);
-                    }
+                    oracle.check(decoder, &fed);
                     return Outcome {
                         items: events.items,
                         end: Err(e),
@@ -469,9 +471,7 @@ pub fn run_until<B: FrameBuffer>(
             input.is_empty(),
             "decode_until kept stopping without progress"
         );
-        if fresh {
-            assert_progress(decoder, &fed, &mut last);
-        }
+        oracle.check(decoder, &fed);
     }
     Outcome {
         items: events.items,
@@ -575,8 +575,7 @@ pub fn run_spare_with<B: FrameBuffer>(
     let h = decoder.format().head_len();
     // After every commit the decoder reports what the reference does for the bytes committed
     // so far, except between a streamed frame's last piece and its end event.
-    let fresh = progress(decoder) == reference_progress(decoder.format(), &[]);
-    let mut last = None;
+    let mut oracle = ProgressOracle::new(decoder);
     let mut announced = 0;
     loop {
         let spare = decoder.spare();
@@ -600,9 +599,7 @@ pub fn run_spare_with<B: FrameBuffer>(
         let step = match decoder.commit(n) {
             Ok(step) => step,
             Err(e) => {
-                if fresh {
-                    assert_progress(decoder, fed, &mut last);
-                }
+                oracle.check(decoder, fed);
                 return Outcome { items, end: Err(e) };
             }
         };
@@ -640,8 +637,8 @@ pub fn run_spare_with<B: FrameBuffer>(
             Some(Event::Skipped { len }) => items.push(Item::Skipped(len)),
             None => {}
         }
-        if fresh && !ending {
-            assert_progress(decoder, &stream[..stream.len() - rest.len()], &mut last);
+        if !ending {
+            oracle.check(decoder, fed);
         }
     }
 }
