@@ -25,11 +25,17 @@ mkdir -p "$out"
 status=0
 # The core's own unit tests and doctests run with the workspace's tests of the core: the
 # property tests against the reference decoder, the oracles, the contract, the fixtures.
-cargo mutants --package unstick --baseline skip --timeout 120 --output "$out" \
-  --test-package unstick --test-package unstick-tests "$@" \
-  -- --test length_props --test format_props --test regressions --test json_props \
-  --test json_scanner_oracle --test contract --test embedded_io --test protocol_fixtures \
-  --lib || status=$?
+# The test targets go to every cargo call (-C), so a mutant builds only them: linking the whole
+# workspace's test binaries for each mutant took most of its time. No debug info, for the same
+# reason.
+targets=()
+for t in length_props format_props regressions json_props json_scanner_oracle contract \
+  embedded_io protocol_fixtures; do
+  targets+=(-C "--test=$t")
+done
+CARGO_PROFILE_DEV_DEBUG=0 cargo mutants --package unstick --baseline skip --timeout 120 \
+  --output "$out" --test-package unstick --test-package unstick-tests "${targets[@]}" -C --lib \
+  "$@" || status=$?
 # cargo mutants exits 2 when mutants were missed, 3 on timeouts, 4 when the tree fails to
 # build or pass unmutated: the counts say which.
 python3 - "$out/mutants.out/outcomes.json" <<'PY'
