@@ -186,3 +186,311 @@ fn commit_past_the_spare_region_changes_nothing() {
     assert_eq!((step.consumed, step.event), (0, None));
     assert!(decoder.is_idle() && !decoder.is_failed());
 }
+
+/// An error's message must name every number it carries (frame, offset, limit, ...), so a log
+/// line alone points at the bytes; each number here is distinct so a swapped field shows.
+fn names_its_numbers(error: &(impl std::fmt::Display + std::fmt::Debug), numbers: &[&str]) {
+    let text = error.to_string();
+    for n in numbers {
+        assert!(
+            text.contains(n),
+            "{error:?} is shown as {text:?}, without {n}"
+        );
+    }
+}
+
+#[test]
+fn error_messages_name_their_numbers() {
+    use json::Syntax;
+    let (frame, offset) = (101, 202);
+    let decode = [
+        (
+            DecodeError::FrameTooLarge {
+                frame,
+                offset,
+                len: 303,
+                max: 404,
+            },
+            &["303", "404"][..],
+        ),
+        (
+            DecodeError::NegativeLength {
+                frame,
+                offset,
+                value: -505,
+            },
+            &["-505"],
+        ),
+        (
+            DecodeError::LengthBelowAdjustment {
+                frame,
+                offset,
+                value: 3,
+                adjustment: -4,
+            },
+            &["3", "-4"],
+        ),
+        (DecodeError::LengthOverflow { frame, offset }, &["64 bits"]),
+        (
+            DecodeError::OverlongLength {
+                frame,
+                offset,
+                max_bytes: 10,
+            },
+            &["10 bytes"],
+        ),
+        (
+            DecodeError::NonMinimalLength { frame, offset },
+            &["more bytes"],
+        ),
+        (
+            DecodeError::TruncatedPrefix {
+                frame,
+                offset,
+                have: 7,
+            },
+            &["7 bytes"],
+        ),
+        (
+            DecodeError::TruncatedFrame {
+                frame,
+                offset,
+                len: 606,
+                missing: 707,
+            },
+            &["606", "707"],
+        ),
+        (
+            DecodeError::CommitPastSpare {
+                frame,
+                offset,
+                committed: 808,
+                spare: 909,
+            },
+            &["808", "909"],
+        ),
+    ];
+    for (error, numbers) in decode {
+        names_its_numbers(&error, &["frame 101", "byte 202"]);
+        names_its_numbers(&error, numbers);
+    }
+    let config = [
+        (
+            ConfigError::BufferTooSmall {
+                capacity: 111,
+                head_len: 2,
+                max_frame_len: 333,
+            },
+            &["111", "2-byte", "333"][..],
+        ),
+        (
+            ConfigError::HeadTooLong { len: 444, max: 16 },
+            &["444", "16"],
+        ),
+    ];
+    for (error, numbers) in config {
+        names_its_numbers(&error, numbers);
+    }
+    let encode = [
+        (
+            EncodeError::LengthOverflowsField {
+                value: 121,
+                max: 255,
+            },
+            &["121", "255"][..],
+        ),
+        (
+            EncodeError::FrameTooLarge { len: 343, max: 242 },
+            &["343", "242"],
+        ),
+        (
+            EncodeError::PayloadBelowAdjustment {
+                len: 5,
+                adjustment: 6,
+            },
+            &["5-byte", "6 bytes"],
+        ),
+        (
+            EncodeError::HeadLength {
+                expected: 1,
+                got: 9,
+            },
+            &["1-byte", "9 bytes"],
+        ),
+        (
+            EncodeError::BufferTooSmall {
+                required: 565,
+                available: 464,
+            },
+            &["565", "464"],
+        ),
+        (
+            EncodeError::Format(ConfigError::HeadTooLong { len: 444, max: 16 }),
+            &["444", "16"],
+        ),
+    ];
+    for (error, numbers) in encode {
+        names_its_numbers(&error, numbers);
+    }
+    let problems = [
+        (HeaderProblem::NotUtf8 { at: 12 }, &["byte 12", "UTF-8"][..]),
+        (
+            HeaderProblem::Malformed {
+                at: 13,
+                syntax: Syntax::InvalidEscape,
+            },
+            &["byte 13", &Syntax::InvalidEscape.to_string()],
+        ),
+        (HeaderProblem::NotObject, &["object"]),
+        (
+            HeaderProblem::TooDeep {
+                at: 14,
+                max_depth: 15,
+            },
+            &["byte 14", "15"],
+        ),
+        (
+            HeaderProblem::SizeMissing {
+                field: "total_size",
+            },
+            &["total_size"],
+        ),
+        (
+            HeaderProblem::SizeDuplicate {
+                field: "total_size",
+            },
+            &["total_size", "twice"],
+        ),
+        (
+            HeaderProblem::SizeNegative {
+                field: "total_size",
+            },
+            &["total_size", "negative"],
+        ),
+        (
+            HeaderProblem::SizeNotInteger {
+                field: "total_size",
+            },
+            &["total_size", "integer"],
+        ),
+        (
+            HeaderProblem::SizeOverflow {
+                field: "total_size",
+            },
+            &["total_size", "64 bits"],
+        ),
+        (
+            HeaderProblem::BodyTooLarge {
+                total_size: 616,
+                max: 515,
+            },
+            &["616", "515"],
+        ),
+    ];
+    for (problem, numbers) in &problems {
+        names_its_numbers(problem, numbers);
+        let decode = json::DecodeError::InvalidHeader {
+            frame,
+            offset,
+            problem: *problem,
+        };
+        names_its_numbers(&decode, &["frame 101", "byte 202"]);
+        names_its_numbers(&decode, numbers);
+        names_its_numbers(&json::EncodeError::InvalidHeader(*problem), numbers);
+    }
+    let json_decode = [
+        (
+            json::DecodeError::HeaderTooLong {
+                frame,
+                offset,
+                len: 717,
+                max: 818,
+            },
+            &["717", "818"][..],
+        ),
+        (
+            json::DecodeError::NegativeHeaderLength {
+                frame,
+                offset,
+                value: -919,
+            },
+            &["-919"],
+        ),
+        (
+            json::DecodeError::MalformedLengthPrefix { frame, offset },
+            &["varint"],
+        ),
+        (
+            json::DecodeError::TruncatedLengthPrefix {
+                frame,
+                offset,
+                have: 3,
+            },
+            &["3 bytes"],
+        ),
+        (
+            json::DecodeError::TruncatedHeader {
+                frame,
+                offset,
+                len: 727,
+                missing: 626,
+            },
+            &["727", "626"],
+        ),
+        (
+            json::DecodeError::TruncatedBody {
+                frame,
+                offset,
+                total_size: 737,
+                missing: 636,
+            },
+            &["737", "636"],
+        ),
+    ];
+    for (error, numbers) in json_decode {
+        names_its_numbers(&error, &["frame 101", "byte 202"]);
+        names_its_numbers(&error, numbers);
+    }
+    let json_encode = [
+        (json::EncodeError::Unsupported, &["serde-json-core"][..]),
+        (
+            json::EncodeError::HeaderTooLong { len: 747, max: 646 },
+            &["747", "646"],
+        ),
+        (
+            json::EncodeError::LengthOverflowsPrefix { len: 757, max: 656 },
+            &["757", "656"],
+        ),
+        (
+            json::EncodeError::BufferTooSmall {
+                required: 767,
+                available: 666,
+            },
+            &["767", "666"],
+        ),
+    ];
+    for (error, numbers) in json_encode {
+        names_its_numbers(&error, numbers);
+    }
+}
+
+#[test]
+fn each_json_syntax_error_has_its_own_message() {
+    use json::Syntax::*;
+    let all = [
+        UnexpectedEnd,
+        ExpectedValue,
+        ExpectedKey,
+        ExpectedColon,
+        ExpectedCommaOrEnd,
+        TrailingComma,
+        InvalidEscape,
+        ControlCharacterInString,
+        InvalidNumber,
+        InvalidLiteral,
+        TrailingCharacters,
+    ];
+    let texts: std::collections::HashSet<String> = all.iter().map(|s| s.to_string()).collect();
+    assert_eq!(texts.len(), all.len(), "{texts:?}");
+    assert!(texts.iter().all(|t| !t.is_empty()));
+}
