@@ -111,6 +111,7 @@ fn stored_frame<B: FrameBuffer, F: Format>(decoder: &LengthDecoder<B, F>, len: u
 /// the async twin from the same text.
 macro_rules! read_ready {
     ($reader:ident, $decoder:ident $(, $await:tt)?) => {{
+        // Each pass reads at least a byte or ends: the loop lasts as long as the stream.
         loop {
             let spare = $decoder.spare();
             let n = if spare.is_empty() {
@@ -157,6 +158,7 @@ macro_rules! write_prefixed {
 /// Keeps reading events until a frame; skip reports pass, streamed frames are an error.
 macro_rules! read_frame_len {
     ($reader:ident, $decoder:ident $(, $await:tt)?) => {{
+        // Each skipped frame was read from the stream.
         loop {
             match read_ready!($reader, $decoder $(, $await)?)? {
                 None => break Ok(None),

@@ -47,13 +47,8 @@ fn str_len(s: &str) -> usize {
     2 + s.chars().map(escaped_char_len).sum::<usize>()
 }
 
-fn unsigned_len(mut v: u64) -> usize {
-    let mut n = 1;
-    while v >= 10 {
-        v /= 10;
-        n += 1;
-    }
-    n
+fn unsigned_len(v: u64) -> usize {
+    v.checked_ilog10().map_or(1, |log| log as usize + 1)
 }
 
 fn signed_len(v: i64) -> usize {

@@ -468,7 +468,12 @@ impl<B: FrameBuffer> Decoder<B> {
             let step = self.decode(input)?;
             input = input.get(step.consumed..).unwrap_or(&[]);
             match step.event {
-                Some(event) => on_event(event),
+                Some(event) => {
+                    // The loop's variant: each pass takes input, except a body's end, which
+                    // leaves a boundary that only input can leave.
+                    debug_assert!(step.consumed > 0 || matches!(event, Event::End));
+                    on_event(event)
+                }
                 None => return Ok(()),
             }
         }

@@ -36,6 +36,8 @@ impl<'a> Scanner<'a> {
         self.json.get(self.pos).copied()
     }
 
+    // This loop, `string`'s and `digits`' take a byte each pass (or return), so they end at
+    // the end of the input.
     fn skip_ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
@@ -198,7 +200,9 @@ pub(crate) fn scan(text: &str, field: &str, max_depth: u8) -> Result<SizeValue, 
     // Whether the value being read belongs to the top-level size field.
     let mut is_size = false;
     let mut next = Next::FirstKey;
-    loop {
+    // Every pass takes at least one byte or returns, so this many reach the end: a slip in
+    // this loop shows as an error, never as a device that hangs.
+    for _ in 0..=s.json.len() {
         s.skip_ws();
         match next {
             Next::FirstKey | Next::Key => {
@@ -311,6 +315,7 @@ pub(crate) fn scan(text: &str, field: &str, max_depth: u8) -> Result<SizeValue, 
             }
         }
     }
+    Err(s.syntax(Syntax::UnexpectedEnd))
 }
 
 /// Whether a key's raw text (escapes as written, already validated by [`Scanner::string`]) is

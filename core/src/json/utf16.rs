@@ -8,7 +8,9 @@
 /// Whether `json` holds a `\u` escape of a surrogate (`\uD800` to `\uDFFF`).
 pub(crate) fn has_surrogate_escape(json: &[u8]) -> bool {
     let mut i = 0;
-    while let Some(&b) = json.get(i) {
+    // Each pass moves `i` forward, so this many reach the end.
+    for _ in 0..json.len() {
+        let Some(&b) = json.get(i) else { break };
         if b != b'\\' {
             i += 1;
             continue;
@@ -46,7 +48,9 @@ pub fn join_surrogate_escapes(json: &[u8], out: &mut [u8]) -> Option<usize> {
         Some(())
     };
     let mut i = 0;
-    while let Some(&b) = json.get(i) {
+    // Each pass moves `i` forward, so this many reach the end.
+    for _ in 0..json.len() {
+        let Some(&b) = json.get(i) else { break };
         if b != b'\\' {
             put(&[b], &mut written)?;
             i += 1;
