@@ -267,8 +267,11 @@ proptest! {
         prop_assert_eq!(&run_json_all(config, 64, &bytewise), &whole);
     }
 
-    /// The encoder's exact size equals what serde-json-core writes, for strings with every
-    /// kind of escape, floats, integers, options, nested sequences and enums.
+    /// The encoder's exact size equals what serde-json-core writes, for a header using every
+    /// part of the serde data model serde-json-core writes: every integer width at its edges
+    /// and at each power of ten, floats of every class, strings with every kind of escape,
+    /// options, sequences, tuples, tuple, unit and newtype structs, maps, enums, bytes and
+    /// `collect_str`. serde_json then reads back the same value.
     #[test]
     fn encoded_len_matches_serde_json_core(value in any_header_value()) {
         let encoder = json::Encoder::new(json::Config::new().with_max_header_len(1 << 20));
@@ -283,8 +286,36 @@ proptest! {
         let outcome = run_json(*encoder.config(), 1 << 20, &[&out[..encoded.len], &body(value.total_size as usize, 1)]);
         prop_assert_eq!(outcome.end, Ok(()));
         prop_assert_eq!(&outcome.frames[0].json, &json);
-        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
-        prop_assert_eq!(back["total_size"].as_u64(), Some(value.total_size));
+        let mut back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let mut expected = serde_json::to_value(&value).unwrap();
+        // Two fields serde_json writes its own way: an f32 widened to f64 (serde-json-core
+        // writes the f32's shortest digits) and bytes as an array (serde-json-core writes them
+        // raw). Each is compared by what it means, then both sides drop it.
+        let small = back["small"].take();
+        expected["small"].take();
+        match small.as_f64() {
+            Some(f) => prop_assert_eq!(f as f32, value.small),
+            None => prop_assert!(small.is_null() && !value.small.is_finite()),
+        }
+        let raw = back["raw"].take();
+        expected["raw"].take();
+        prop_assert_eq!(raw, serde_json::from_slice::<serde_json::Value>(&value.raw.0).unwrap());
+        prop_assert_eq!(back, expected);
+    }
+
+    /// The exact size holds for values that are no valid header, too: non-string map keys,
+    /// bytes that are not JSON, a top level that is not an object.
+    #[test]
+    fn encoded_len_matches_serde_json_core_for_any_value(
+        keys in prop::collection::btree_map(edge_i32(), edge_u16(), 0..4),
+        raw in prop::collection::vec(any::<u8>(), 0..8),
+        list in prop::collection::vec(edge_i64(), 0..4),
+    ) {
+        let encoder = json::Encoder::new(json::Config::new().with_max_header_len(1 << 20));
+        let mut out = vec![0u8; 1 << 12];
+        let value = (keys, Raw(raw), list, Unit, Newtype(-1));
+        let written = serde_json_core::to_slice(&value, &mut out).unwrap();
+        prop_assert_eq!(encoder.encoded_len(&value), Ok(4 + written));
     }
 }
 
@@ -296,49 +327,136 @@ enum Kind {
 }
 
 #[derive(Debug, Clone, Serialize)]
+struct Unit;
+
+#[derive(Debug, Clone, Serialize)]
+struct Newtype(i32);
+
+#[derive(Debug, Clone, Serialize)]
+struct Pair(i16, String);
+
+/// Bytes serialized with `serialize_bytes`, which serde-json-core writes as they are.
+#[derive(Debug, Clone)]
+struct Raw(Vec<u8>);
+
+impl Serialize for Raw {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+/// Text serialized with `collect_str` (through `Display`), escaped as a string.
+#[derive(Debug, Clone)]
+struct Shown(String);
+
+impl Serialize for Shown {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
 struct AnyHeader {
     filename: String,
     total_size: u64,
     ratio: f64,
     small: f32,
-    delta: i64,
     tags: Vec<String>,
     maybe: Option<bool>,
     kind: Kind,
     nested: Vec<Vec<u8>>,
     unit: (),
+    ints: (i8, i16, i32, i64),
+    uints: (u8, u16, u32, u64),
+    pair: Pair,
+    unit_struct: Unit,
+    newtype: Newtype,
+    map: std::collections::BTreeMap<String, i32>,
+    shown: Shown,
+    raw: Raw,
+}
+
+/// Integers at their edges, at each power of ten and one either side (where the digit count
+/// changes), and anywhere.
+macro_rules! edge_int {
+    ($name:ident, $t:ty) => {
+        fn $name() -> impl Strategy<Value = $t> {
+            prop_oneof![
+                any::<$t>(),
+                Just(<$t>::MIN),
+                Just(<$t>::MAX),
+                (0..=<$t>::MAX.ilog10(), -1i8..=1, any::<bool>()).prop_map(|(e, d, neg)| {
+                    let v = 10i128.pow(e) + i128::from(d);
+                    <$t>::try_from(if neg { -v } else { v })
+                        .or(<$t>::try_from(v))
+                        .unwrap_or(<$t>::MAX)
+                }),
+            ]
+        }
+    };
+}
+edge_int!(edge_i8, i8);
+edge_int!(edge_i16, i16);
+edge_int!(edge_i32, i32);
+edge_int!(edge_i64, i64);
+edge_int!(edge_u8, u8);
+edge_int!(edge_u16, u16);
+edge_int!(edge_u32, u32);
+edge_int!(edge_u64, u64);
+
+fn any_text() -> impl Strategy<Value = String> {
+    "[\u{0}-\u{7f}\u{80}-\u{10ffff}]{0,6}"
 }
 
 fn any_header_value() -> impl Strategy<Value = AnyHeader> {
-    (
+    let scalars = (
         any::<String>(),
         0u64..5000,
         any::<f64>(),
         any::<f32>(),
-        any::<i64>(),
-        prop::collection::vec("[\u{0}-\u{7f}\u{80}-\u{10ffff}]{0,6}", 0..4),
+        prop::collection::vec(any_text(), 0..4),
         any::<Option<bool>>(),
         prop_oneof![
             Just(Kind::Plain),
-            any::<u16>().prop_map(Kind::Tagged),
-            (any::<i8>(), any::<Option<u32>>()).prop_map(|(w, h)| Kind::Shaped { w, h })
+            edge_u16().prop_map(Kind::Tagged),
+            (edge_i8(), prop::option::of(edge_u32())).prop_map(|(w, h)| Kind::Shaped { w, h })
         ],
-        prop::collection::vec(prop::collection::vec(any::<u8>(), 0..3), 0..3),
+        prop::collection::vec(prop::collection::vec(edge_u8(), 0..3), 0..3),
+    );
+    let compounds = (
+        (edge_i8(), edge_i16(), edge_i32(), edge_i64()),
+        (edge_u8(), edge_u16(), edge_u32(), edge_u64()),
+        (edge_i16(), any_text()).prop_map(|(n, s)| Pair(n, s)),
+        edge_i32().prop_map(Newtype),
+        prop::collection::btree_map(any_text(), edge_i32(), 0..4),
+        any_text().prop_map(Shown),
+        // Raw bytes that are JSON, so the header stays valid: a number.
+        edge_i64().prop_map(|n| Raw(n.to_string().into_bytes())),
+    );
+    (scalars, compounds).prop_map(
+        |(
+            (filename, total_size, ratio, small, tags, maybe, kind, nested),
+            (ints, uints, pair, newtype, map, shown, raw),
+        )| AnyHeader {
+            filename,
+            total_size,
+            ratio,
+            small,
+            tags,
+            maybe,
+            kind,
+            nested,
+            unit: (),
+            ints,
+            uints,
+            pair,
+            unit_struct: Unit,
+            newtype,
+            map,
+            shown,
+            raw,
+        },
     )
-        .prop_map(
-            |(filename, total_size, ratio, small, delta, tags, maybe, kind, nested)| AnyHeader {
-                filename,
-                total_size,
-                ratio,
-                small,
-                delta,
-                tags,
-                maybe,
-                kind,
-                nested,
-                unit: (),
-            },
-        )
 }
 
 const CONFIG: json::Config = json::Config::new()
