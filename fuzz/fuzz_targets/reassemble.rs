@@ -11,7 +11,7 @@ use unstick::{DecodeError, Oversize};
 use unstick_fuzz::{FuzzConfig, sizes};
 use unstick_tests::reference::field_len;
 use unstick_tests::{
-    Item, Outcome, encode_frames, run_all_fresh, run_fresh, run_spare, run_whole, split,
+    Item, Outcome, encode_frames, run_all_fresh, run_fresh, run_spare_sized, run_whole, split,
 };
 
 #[derive(Debug, Arbitrary)]
@@ -89,7 +89,7 @@ fuzz_target!(|input: Input| {
     assert_eq!(run_whole(format, cap, &chunks), expected);
     if cap > h {
         assert_eq!(
-            run_spare(format, cap, &stream, input.splits.len() as u64),
+            run_spare_sized(format, cap, &stream, &sizes(&input.splits)),
             expected
         );
     }

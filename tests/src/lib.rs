@@ -568,6 +568,33 @@ pub fn run_spare_with<B: FrameBuffer>(
     seed: u64,
 ) -> Outcome {
     let mut rng = Rng::new(seed);
+    run_spare_by(decoder, stream, |room| 1 + rng.below(room as u64) as usize)
+}
+
+/// [`run_spare`] with read sizes the caller chooses (a fuzzer, a property test): read `i`
+/// takes `reads[i % reads.len()]` bytes, at least 1 and at most the spare region (all of it
+/// when `reads` is empty).
+pub fn run_spare_sized(
+    format: FrameFormat,
+    capacity: usize,
+    stream: &[u8],
+    reads: &[usize],
+) -> Outcome {
+    let mut storage = vec![0u8; capacity];
+    let mut decoder = LengthDecoder::new(format, &mut storage[..]).expect("valid format");
+    let mut next = reads.iter().cycle();
+    run_spare_by(&mut decoder, stream, |room| {
+        next.next().map_or(room, |&n| n.clamp(1, room))
+    })
+}
+
+/// The spare/commit runner: `read(room)` says how many bytes (1 to `room`) the next read into
+/// a spare region of `room` bytes takes.
+fn run_spare_by<B: FrameBuffer>(
+    decoder: &mut LengthDecoder<B>,
+    stream: &[u8],
+    mut read: impl FnMut(usize) -> usize,
+) -> Outcome {
     let mut items = Vec::new();
     let mut open: Option<(Vec<u8>, Vec<u8>)> = None;
     let mut rest = stream;
@@ -583,7 +610,7 @@ pub fn run_spare_with<B: FrameBuffer>(
         let n = if want == 0 {
             0
         } else {
-            let n = (1 + rng.below(want as u64) as usize).min(rest.len());
+            let n = read(want).min(rest.len());
             spare[..n].copy_from_slice(&rest[..n]);
             n
         };

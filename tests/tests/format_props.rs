@@ -13,7 +13,7 @@ use unstick::{
 use unstick_tests::tokio_oracle::TokioShape;
 use unstick_tests::{
     Item, encode_frames, reference, reference_field, run_all_fresh, run_fresh, run_mixed_with,
-    run_spare, run_until_fresh, run_whole, split,
+    run_spare_sized, run_until_fresh, run_whole, split,
 };
 
 const WIDTHS: [Width; 5] = [Width::W1, Width::W2, Width::W3, Width::W4, Width::W8];
@@ -120,7 +120,7 @@ proptest! {
         prop_assert_eq!(&run_until_fresh(format, cap, &split(&stream, &sizes), batch), &outcome);
         prop_assert_eq!(&run_whole(format, cap, &split(&stream, &sizes)), &outcome);
         if cap > format.head_len() {
-            prop_assert_eq!(&run_spare(format, cap, &stream, sizes.len() as u64), &outcome);
+            prop_assert_eq!(&run_spare_sized(format, cap, &stream, &sizes), &outcome);
             let mut storage = vec![0u8; cap];
             let mut decoder = LengthDecoder::new(format, &mut storage[..]).unwrap();
             prop_assert_eq!(&run_mixed_with(&mut decoder, &stream, small as u64), &outcome);
@@ -149,7 +149,7 @@ proptest! {
         prop_assert_eq!(&run_all_fresh(format, cap, &split(&bytes, &sizes)), &want);
         prop_assert_eq!(&run_until_fresh(format, cap, &split(&bytes, &sizes), 1), &want);
         if cap > format.head_len() {
-            prop_assert_eq!(&run_spare(format, cap, &bytes, max), &want);
+            prop_assert_eq!(&run_spare_sized(format, cap, &bytes, &sizes), &want);
         }
     }
 

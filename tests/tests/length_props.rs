@@ -9,8 +9,8 @@ use unstick::{
 };
 use unstick_tests::{
     Item, Outcome, encode_stream, reference, reference::FieldRead, reference_field, run,
-    run_all_fresh, run_fresh, run_mixed_with, run_spare, run_spare_with, run_until_fresh,
-    run_whole, split,
+    run_all_fresh, run_fresh, run_mixed_with, run_spare, run_spare_sized, run_spare_with,
+    run_until_fresh, run_whole, split,
 };
 
 const WIDTHS: [Width; 5] = [Width::W1, Width::W2, Width::W3, Width::W4, Width::W8];
@@ -283,7 +283,7 @@ proptest! {
         }
         prop_assert_eq!(&run_whole(config, cap, &split(&bytes, &sizes)), &expected);
         if cap > 0 {
-            prop_assert_eq!(&run_spare(config, cap, &bytes, sizes.len() as u64), &expected);
+            prop_assert_eq!(&run_spare_sized(config, cap, &bytes, &sizes), &expected);
         }
     }
 
