@@ -79,6 +79,7 @@ pub fn sizes(raw: &[u16]) -> Vec<usize> {
 }
 
 use unstick::json;
+use unstick_tests::json_reference::{JsonProgress, JsonReference};
 
 /// A JSON-header frame as decoded: header text, announced size, body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +93,8 @@ pub struct JsonFrame {
 }
 
 /// Decodes `chunks` with a fresh JSON decoder, asserting on every event: no body piece before
-/// its header, never more body bytes than `total_size`, an end only after all of them.
+/// its header, never more body bytes than `total_size`, an end only after all of them; and
+/// after every chunk, where the decoder stands against the reference reading of the bytes fed.
 pub fn run_json(
     config: json::Config,
     cap: usize,
@@ -103,7 +105,11 @@ pub fn run_json(
         json::Decoder::new(config, &mut buf[..]).expect("buffer holds the header limit");
     let mut frames = Vec::new();
     let mut open: Option<JsonFrame> = None;
+    let stream = chunks.concat();
+    let mut reference = JsonReference::new(config);
+    let mut fed = 0;
     for chunk in chunks {
+        fed += chunk.len();
         let result = decoder.decode_all(chunk, |event| match event {
             json::Event::Header(h) => {
                 assert!(open.is_none(), "header inside a frame");
@@ -129,6 +135,10 @@ pub fn run_json(
                 frames.push(frame);
             }
         });
+        assert_eq!(
+            JsonProgress::of(&decoder),
+            reference.progress(&stream[..fed])
+        );
         if let Err(e) = result {
             return (frames, Err(e));
         }

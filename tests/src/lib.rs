@@ -3,6 +3,7 @@
 
 pub mod adapters_io;
 pub mod json_oracle;
+pub mod json_reference;
 pub mod programs;
 
 pub mod reference;

@@ -3,6 +3,7 @@
 use proptest::prelude::*;
 use serde::Serialize;
 use unstick::{FrameFormat, LengthEncoder, LengthField, json};
+use unstick_tests::json_reference::{JsonProgress, JsonReference};
 use unstick_tests::split;
 
 /// What a JSON decoder made of a stream.
@@ -21,19 +22,28 @@ struct JsonOutcome {
 
 /// Feeds `chunks` through `decode` calls, checking on every call: consumed within the input,
 /// no event means all consumed, pieces only between header and end, never empty, never more
-/// than `total_size` in all.
+/// than `total_size` in all; and after every chunk, where the decoder stands against the
+/// reference reading of the bytes fed so far.
 fn run_json(config: json::Config, capacity: usize, chunks: &[&[u8]]) -> JsonOutcome {
     let mut buf = vec![0u8; capacity];
     let mut decoder = json::Decoder::new(config, &mut buf[..]).unwrap();
     let mut frames = Vec::new();
     let mut open: Option<Frame> = None;
+    let stream = chunks.concat();
+    let mut reference = JsonReference::new(config);
+    let mut fed = 0;
     for chunk in chunks {
         let mut input: &[u8] = chunk;
+        fed += chunk.len();
         loop {
             let step = match decoder.decode(input) {
                 Ok(step) => step,
                 Err(e) => {
                     assert_eq!(decoder.decode(b"x").err(), Some(e), "stays failed");
+                    assert_eq!(
+                        JsonProgress::of(&decoder),
+                        reference.progress(&stream[..fed])
+                    );
                     return JsonOutcome {
                         frames,
                         end: Err(e),
@@ -75,6 +85,10 @@ fn run_json(config: json::Config, capacity: usize, chunks: &[&[u8]]) -> JsonOutc
                 }
             }
         }
+        assert_eq!(
+            JsonProgress::of(&decoder),
+            reference.progress(&stream[..fed])
+        );
     }
     JsonOutcome {
         frames,
@@ -88,7 +102,11 @@ fn run_json_all(config: json::Config, capacity: usize, chunks: &[&[u8]]) -> Json
     let mut decoder = json::Decoder::new(config, &mut buf[..]).unwrap();
     let mut frames = Vec::new();
     let mut open: Option<Frame> = None;
+    let stream = chunks.concat();
+    let mut reference = JsonReference::new(config);
+    let mut fed = 0;
     for chunk in chunks {
+        fed += chunk.len();
         let result = decoder.decode_all(chunk, |event| match event {
             json::Event::Header(h) => {
                 open = Some(Frame {
@@ -100,6 +118,10 @@ fn run_json_all(config: json::Config, capacity: usize, chunks: &[&[u8]]) -> Json
             json::Event::BodyPiece(p) => open.as_mut().unwrap().body.extend_from_slice(p),
             json::Event::End => frames.push(open.take().unwrap()),
         });
+        assert_eq!(
+            JsonProgress::of(&decoder),
+            reference.progress(&stream[..fed])
+        );
         if let Err(e) = result {
             return JsonOutcome {
                 frames,
