@@ -494,3 +494,58 @@ fn each_json_syntax_error_has_its_own_message() {
     assert_eq!(texts.len(), all.len(), "{texts:?}");
     assert!(texts.iter().all(|t| !t.is_empty()));
 }
+
+#[test]
+fn skip_mode_passes_over_the_longest_payload_and_refuses_one_byte_more() {
+    use unstick::{LengthField, MAX_PAYLOAD_LEN, Oversize};
+    let format = FrameFormat::new()
+        .with_length(LengthField::U64_BE)
+        .with_max_frame_len(16)
+        .with_oversize(Oversize::Skip);
+    let mut buf = [0u8; 32];
+    let mut decoder = LengthDecoder::new(format, &mut buf[..]).unwrap();
+    let longest = MAX_PAYLOAD_LEN.to_be_bytes();
+    let step = decoder.decode(&longest).unwrap();
+    assert_eq!((step.consumed, step.event), (8, None));
+    assert_eq!(decoder.missing(), MAX_PAYLOAD_LEN);
+    assert!(!decoder.is_failed());
+    decoder.reset();
+    assert_eq!(
+        decoder.decode(&(MAX_PAYLOAD_LEN + 1).to_be_bytes()).err(),
+        Some(DecodeError::FrameTooLarge {
+            frame: 0,
+            offset: 0,
+            len: MAX_PAYLOAD_LEN + 1,
+            max: 16
+        })
+    );
+}
+
+/// `decode_whole` reads a length as `decode` does: a varint the format refuses is refused as
+/// soon as it is read, and one it accepts makes a frame to wait for, taking nothing.
+#[test]
+fn decode_whole_judges_a_varint_length_as_soon_as_it_is_read() {
+    use unstick::LengthField;
+    // 5 as LEB128 in two bytes, then one of its five payload bytes.
+    let wire = [0x85, 0x00, b'h'];
+    let format = FrameFormat::new()
+        .with_length(LengthField::Leb128)
+        .with_max_frame_len(64);
+    let mut buf = [0u8; 64];
+    let mut decoder = LengthDecoder::new(format, &mut buf[..]).unwrap();
+    assert_eq!(
+        decoder.decode_whole(&wire).err(),
+        Some(DecodeError::NonMinimalLength {
+            frame: 0,
+            offset: 0
+        })
+    );
+    let lenient = format.with_non_minimal_lengths(true);
+    let mut decoder = LengthDecoder::new(lenient, &mut buf[..]).unwrap();
+    let step = decoder.decode_whole(&wire).unwrap();
+    assert_eq!((step.consumed, step.event), (0, None));
+    let whole = [0x85, 0x00, b'h', b'e', b'l', b'l', b'o'];
+    let step = decoder.decode_whole(&whole).unwrap();
+    assert_eq!(step.consumed, 7);
+    assert!(matches!(step.event, Some(Event::Frame(f)) if f.payload == b"hello"));
+}
