@@ -549,3 +549,25 @@ fn decode_whole_judges_a_varint_length_as_soon_as_it_is_read() {
     assert_eq!(step.consumed, 7);
     assert!(matches!(step.event, Some(Event::Frame(f)) if f.payload == b"hello"));
 }
+
+/// `commit(0)` inside a frame that streams or is skipped takes nothing and hands out nothing
+/// (no empty piece).
+#[test]
+fn commit_of_nothing_mid_frame_hands_out_nothing() {
+    use unstick::Oversize;
+    let streaming = FrameFormat::new()
+        .with_max_frame_len(100)
+        .with_streaming(true);
+    let skipping = FrameFormat::new()
+        .with_max_frame_len(4)
+        .with_oversize(Oversize::Skip);
+    for format in [streaming, skipping] {
+        let mut buf = [0u8; 8];
+        let mut decoder = LengthDecoder::new(format, &mut buf[..]).unwrap();
+        let prefix = 20u32.to_be_bytes();
+        assert_eq!(decoder.decode(&prefix).unwrap().consumed, 4);
+        let step = decoder.commit(0).unwrap();
+        assert_eq!((step.consumed, step.event), (0, None), "{format}");
+        assert_eq!(decoder.missing(), 20);
+    }
+}
