@@ -106,7 +106,8 @@ enum State {
     Head {
         have: u8,
     },
-    /// The head is in the buffer; the length field is being read.
+    /// The head is in the buffer; the length field is being read, at least one byte of it
+    /// (before that the state stays `Head`, so `Head { have: 0 }` is the only boundary).
     Length {
         partial: Partial,
     },
@@ -1156,7 +1157,6 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
         let h = self.fmt().head_len();
         match self.state {
             State::Head { have: 0 } | State::StreamDone { .. } | State::Failed(_) => None,
-            State::Length { partial } if h == 0 && partial.have == 0 => None,
             State::Head { have } => Some(Failure::TruncatedPrefix { have }),
             State::Length { partial } => Some(Failure::TruncatedPrefix {
                 have: (h + usize::from(partial.have)) as u8,
@@ -1194,7 +1194,6 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
         let field = self.fmt().length();
         let missing = match self.state {
             State::Head { have: 0 } | State::StreamDone { .. } | State::Failed(_) => 0,
-            State::Length { partial } if h == 0 && partial.have == 0 => 0,
             State::Head { have } => {
                 h.saturating_sub(usize::from(have)) + field.next_read(&Partial::NEW)
             }
@@ -1209,11 +1208,7 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
 
     /// Whether the decoder sits on a frame boundary with nothing pending.
     pub fn is_idle(&self) -> bool {
-        match self.state {
-            State::Head { have: 0 } => true,
-            State::Length { partial } => partial.have == 0 && self.fmt().head_len() == 0,
-            _ => false,
-        }
+        matches!(self.state, State::Head { have: 0 })
     }
 
     /// Whether the decoder has failed (see [`reset`](Self::reset)).
