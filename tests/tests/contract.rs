@@ -107,6 +107,33 @@ fn json_defaults_are_4_kib_headers_4_gib_bodies_depth_16() {
     );
 }
 
+/// A JSON header limit past `MAX_PAYLOAD_LEN` means that limit, as for frames: the getter and
+/// the decoder's refusal say the same number.
+#[test]
+fn json_header_limit_is_at_most_max_payload_len() {
+    use unstick::{LengthField, MAX_PAYLOAD_LEN};
+    let config = json::Config::new()
+        .with_length(LengthField::U64_BE)
+        .with_max_header_len(u64::MAX);
+    assert_eq!(config.max_header_len(), MAX_PAYLOAD_LEN);
+    assert_eq!(
+        config
+            .with_max_header_len(MAX_PAYLOAD_LEN - 1)
+            .max_header_len(),
+        MAX_PAYLOAD_LEN - 1
+    );
+    let mut decoder = json::Decoder::new(config, Vec::new()).unwrap();
+    assert_eq!(
+        decoder.decode_all(&(MAX_PAYLOAD_LEN + 1).to_be_bytes(), |_| {}),
+        Err(json::DecodeError::HeaderTooLong {
+            frame: 0,
+            offset: 0,
+            len: MAX_PAYLOAD_LEN + 1,
+            max: MAX_PAYLOAD_LEN
+        })
+    );
+}
+
 /// Reads a frame of `len` bytes through `spare`/`commit` alone, `step` bytes at most per read,
 /// checking that the region always reaches exactly as far as the frame needs: the whole rest
 /// in a fixed buffer that holds the frame, at most `grow` more bytes per read in a growable one.
@@ -188,7 +215,8 @@ fn commit_past_the_spare_region_changes_nothing() {
 }
 
 /// An error's message must name every number it carries (frame, offset, limit, ...), so a log
-/// line alone points at the bytes; each number here is distinct so a swapped field shows.
+/// line alone points at the bytes; each number is looked for with the words around it, so a
+/// field shown in another's place fails.
 fn names_its_numbers(error: &(impl std::fmt::Display + std::fmt::Debug), numbers: &[&str]) {
     let text = error.to_string();
     for n in numbers {
@@ -211,7 +239,7 @@ fn error_messages_name_their_numbers() {
                 len: 303,
                 max: 404,
             },
-            &["303", "404"][..],
+            &["303-byte", "limit of 404"][..],
         ),
         (
             DecodeError::NegativeLength {
@@ -228,7 +256,7 @@ fn error_messages_name_their_numbers() {
                 value: 3,
                 adjustment: -4,
             },
-            &["3", "-4"],
+            &["length of 3", "adjustment of -4"],
         ),
         (DecodeError::LengthOverflow { frame, offset }, &["64 bits"]),
         (
@@ -258,7 +286,7 @@ fn error_messages_name_their_numbers() {
                 len: 606,
                 missing: 707,
             },
-            &["606", "707"],
+            &["707 of its 606"],
         ),
         (
             DecodeError::CommitPastSpare {
@@ -267,7 +295,7 @@ fn error_messages_name_their_numbers() {
                 committed: 808,
                 spare: 909,
             },
-            &["808", "909"],
+            &["commit of 808", "holds 909"],
         ),
     ];
     for (error, numbers) in decode {
@@ -281,11 +309,11 @@ fn error_messages_name_their_numbers() {
                 head_len: 2,
                 max_frame_len: 333,
             },
-            &["111", "2-byte", "333"][..],
+            &["111-byte buffer", "2-byte head", "333-byte payload"][..],
         ),
         (
             ConfigError::HeadTooLong { len: 444, max: 16 },
-            &["444", "16"],
+            &["444-byte head", "most of 16"],
         ),
     ];
     for (error, numbers) in config {
@@ -297,36 +325,36 @@ fn error_messages_name_their_numbers() {
                 value: 121,
                 max: 255,
             },
-            &["121", "255"][..],
+            &["carry 121", "at most 255"][..],
         ),
         (
             EncodeError::FrameTooLarge { len: 343, max: 242 },
-            &["343", "242"],
+            &["343-byte", "length of 242"],
         ),
         (
             EncodeError::PayloadBelowAdjustment {
                 len: 5,
                 adjustment: 6,
             },
-            &["5-byte", "6 bytes"],
+            &["5-byte", "the 6 bytes"],
         ),
         (
             EncodeError::HeadLength {
                 expected: 1,
                 got: 9,
             },
-            &["1-byte", "9 bytes"],
+            &["1-byte head", "9 bytes given"],
         ),
         (
             EncodeError::BufferTooSmall {
                 required: 565,
                 available: 464,
             },
-            &["565", "464"],
+            &["565 bytes", "464 given"],
         ),
         (
             EncodeError::Format(ConfigError::HeadTooLong { len: 444, max: 16 }),
-            &["444", "16"],
+            &["444-byte head", "most of 16"],
         ),
     ];
     for (error, numbers) in encode {
@@ -347,7 +375,7 @@ fn error_messages_name_their_numbers() {
                 at: 14,
                 max_depth: 15,
             },
-            &["byte 14", "15"],
+            &["than 15", "byte 14"],
         ),
         (
             HeaderProblem::SizeMissing {
@@ -384,7 +412,7 @@ fn error_messages_name_their_numbers() {
                 total_size: 616,
                 max: 515,
             },
-            &["616", "515"],
+            &["616-byte", "limit of 515"],
         ),
     ];
     for (problem, numbers) in &problems {
@@ -406,7 +434,7 @@ fn error_messages_name_their_numbers() {
                 len: 717,
                 max: 818,
             },
-            &["717", "818"][..],
+            &["717-byte", "limit of 818"][..],
         ),
         (
             json::DecodeError::NegativeHeaderLength {
@@ -435,7 +463,7 @@ fn error_messages_name_their_numbers() {
                 len: 727,
                 missing: 626,
             },
-            &["727", "626"],
+            &["626 of its 727"],
         ),
         (
             json::DecodeError::TruncatedBody {
@@ -444,7 +472,7 @@ fn error_messages_name_their_numbers() {
                 total_size: 737,
                 missing: 636,
             },
-            &["737", "636"],
+            &["636 of its 737"],
         ),
     ];
     for (error, numbers) in json_decode {
@@ -455,18 +483,18 @@ fn error_messages_name_their_numbers() {
         (json::EncodeError::Unsupported, &["serde-json-core"][..]),
         (
             json::EncodeError::HeaderTooLong { len: 747, max: 646 },
-            &["747", "646"],
+            &["747 bytes", "limit of 646"],
         ),
         (
             json::EncodeError::LengthOverflowsPrefix { len: 757, max: 656 },
-            &["757", "656"],
+            &["757-byte", "at most 656"],
         ),
         (
             json::EncodeError::BufferTooSmall {
                 required: 767,
                 available: 666,
             },
-            &["767", "666"],
+            &["767 bytes", "666 given"],
         ),
     ];
     for (error, numbers) in json_encode {

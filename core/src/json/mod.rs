@@ -81,10 +81,15 @@ impl Config {
         self
     }
 
-    /// Sets the longest JSON header accepted, in bytes.
+    /// Sets the longest JSON header accepted, in bytes. At most
+    /// [`MAX_PAYLOAD_LEN`](crate::MAX_PAYLOAD_LEN), as for any frame: more means that.
     #[must_use]
     pub const fn with_max_header_len(mut self, max: u64) -> Self {
-        self.max_header_len = max;
+        self.max_header_len = if max > crate::MAX_PAYLOAD_LEN {
+            crate::MAX_PAYLOAD_LEN
+        } else {
+            max
+        };
         self
     }
 
