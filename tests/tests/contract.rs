@@ -61,6 +61,11 @@ fn default_encoder_refuses_past_64_kib() {
 #[test]
 fn json_defaults_are_4_kib_headers_4_gib_bodies_depth_16() {
     let config = json::Config::new();
+    // The size is `total_size`, as the tutorials send it; another name replaces it.
+    assert_eq!(config.size_field(), "total_size");
+    let renamed = config.with_size_field("size");
+    assert_eq!(renamed.size_field(), "size");
+    assert_eq!(renamed.inspect(br#"{"size": 7, "total_size": 9}"#), Ok(7));
     // Bodies up to 4 GiB.
     let at = |size: u64| format!("{{\"total_size\": {size}}}");
     assert_eq!(config.inspect(at(1 << 32).as_bytes()), Ok(1 << 32));
@@ -103,6 +108,48 @@ fn json_defaults_are_4_kib_headers_4_gib_bodies_depth_16() {
             offset: wire.len() as u64,
             len: 4097,
             max: 4096
+        })
+    );
+}
+
+/// `reset` starts a new stream: a partial frame, a failure and the counters are forgotten.
+#[test]
+fn json_reset_starts_a_new_stream() {
+    let mut buf = vec![0u8; 4096];
+    let mut decoder = json::Decoder::new(json::Config::new(), &mut buf[..]).unwrap();
+    let header = br#"{"total_size": 2}"#;
+    let mut wire = (header.len() as u32).to_be_bytes().to_vec();
+    wire.extend_from_slice(header);
+    wire.extend_from_slice(b"hi");
+    decoder.decode_all(&wire, |_| {}).unwrap();
+    decoder.decode_all(&wire[..6], |_| {}).unwrap();
+    assert_eq!(decoder.frames(), 1);
+    assert!(!decoder.is_idle());
+    decoder.reset();
+    assert!(decoder.is_idle());
+    assert_eq!(decoder.frames(), 0);
+    assert_eq!(decoder.finish(), Ok(()));
+    // After a failure: the error is gone and offsets count from the new stream's start.
+    assert!(decoder.decode_all(&[0xff; 4], |_| {}).is_err());
+    assert!(decoder.is_failed());
+    decoder.reset();
+    assert!(!decoder.is_failed());
+    let mut bodies = Vec::new();
+    decoder
+        .decode_all(&wire[..wire.len() - 1], |event| {
+            if let json::Event::BodyPiece(piece) = event {
+                bodies.extend_from_slice(piece);
+            }
+        })
+        .unwrap();
+    assert_eq!(bodies, b"h");
+    assert_eq!(
+        decoder.finish(),
+        Err(json::DecodeError::TruncatedBody {
+            frame: 0,
+            offset: 0,
+            total_size: 2,
+            missing: 1
         })
     );
 }
