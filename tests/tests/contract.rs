@@ -112,6 +112,43 @@ fn json_defaults_are_4_kib_headers_4_gib_bodies_depth_16() {
     );
 }
 
+/// The JSON encoder's header limit is the decoder's: a header of exactly 4 KiB is written, one
+/// byte more is refused with both numbers.
+#[test]
+fn json_encoder_writes_a_header_of_exactly_the_limit() {
+    #[derive(serde::Serialize)]
+    struct Padded<'a> {
+        total_size: u64,
+        pad: &'a str,
+    }
+    let encoder = json::Encoder::new(json::Config::new());
+    let around = br#"{"total_size":0,"pad":""}"#.len();
+    let mut out = vec![0u8; 8192];
+    let exact = "x".repeat(4096 - around);
+    let written = encoder.encode_header(
+        &Padded {
+            total_size: 0,
+            pad: &exact,
+        },
+        &mut out,
+    );
+    assert_eq!(written.map(|h| h.len), Ok(4 + 4096));
+    let over = "x".repeat(4097 - around);
+    assert_eq!(
+        encoder.encode_header(
+            &Padded {
+                total_size: 0,
+                pad: &over
+            },
+            &mut out
+        ),
+        Err(json::EncodeError::HeaderTooLong {
+            len: 4097,
+            max: 4096
+        })
+    );
+}
+
 /// `reset` starts a new stream: a partial frame, a failure and the counters are forgotten.
 #[test]
 fn json_reset_starts_a_new_stream() {
