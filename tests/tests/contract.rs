@@ -312,7 +312,7 @@ fn names_its_numbers(error: &(impl std::fmt::Display + std::fmt::Debug), numbers
 }
 
 #[test]
-fn error_messages_name_their_numbers() {
+fn errors_name_their_frame_offset_and_numbers() {
     use json::Syntax;
     let (frame, offset) = (101, 202);
     let decode = [
@@ -383,6 +383,7 @@ fn error_messages_name_their_numbers() {
         ),
     ];
     for (error, numbers) in decode {
+        assert_eq!((error.frame(), error.offset()), (frame, offset));
         names_its_numbers(&error, &["frame 101", "byte 202"]);
         names_its_numbers(&error, numbers);
     }
@@ -506,6 +507,7 @@ fn error_messages_name_their_numbers() {
             offset,
             problem: *problem,
         };
+        assert_eq!((decode.frame(), decode.offset()), (frame, offset));
         names_its_numbers(&decode, &["frame 101", "byte 202"]);
         names_its_numbers(&decode, numbers);
         names_its_numbers(&json::EncodeError::InvalidHeader(*problem), numbers);
@@ -560,6 +562,7 @@ fn error_messages_name_their_numbers() {
         ),
     ];
     for (error, numbers) in json_decode {
+        assert_eq!((error.frame(), error.offset()), (frame, offset));
         names_its_numbers(&error, &["frame 101", "byte 202"]);
         names_its_numbers(&error, numbers);
     }
