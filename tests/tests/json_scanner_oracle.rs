@@ -23,6 +23,8 @@ fn key() -> impl Strategy<Value = String> {
         1 => Just(r"a\ud83d\ude00b".to_string()),
         1 => Just(r"a\ud800".to_string()),
         1 => Just(r"\n\t\u0000".to_string()),
+        // A \u escape with four characters that may not all be hex digits.
+        1 => "[0-9a-fA-FgG\"]{4}".prop_map(|hex| format!(r"a\u{hex}")),
     ]
 }
 
