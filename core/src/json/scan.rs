@@ -36,12 +36,17 @@ impl<'a> Scanner<'a> {
         self.json.get(self.pos).copied()
     }
 
-    // This loop, `string`'s and `digits`' take a byte each pass (or return), so they end at
-    // the end of the input.
+    /// The bytes from `pos` on. The byte loops walk this slice's iterator, so they end at its
+    /// end whatever a slip in them does to `pos`.
+    fn rest(&self) -> &'a [u8] {
+        self.json.get(self.pos..).unwrap_or(&[])
+    }
+
     fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.pos += 1;
-        }
+        let rest = self.rest().iter();
+        self.pos += rest
+            .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            .count();
     }
 
     fn syntax(&self, syntax: Syntax) -> HeaderProblem {
@@ -59,46 +64,52 @@ impl<'a> Scanner<'a> {
     /// At an opening quote: skips the string, returns its raw contents (escapes as written).
     fn string(&mut self) -> Scan<&'a str> {
         let start = self.pos + 1;
-        self.pos = start;
-        loop {
-            match self.peek() {
-                None => return Err(self.syntax(Syntax::UnexpectedEnd)),
+        let rest = self.json.get(start..).unwrap_or(&[]);
+        // Where the problem lies, in `rest`: `syntax` makes it an unexpected end past the end.
+        let fail = |s: &mut Self, at: usize, syntax| {
+            s.pos = start + at;
+            Err(s.syntax(syntax))
+        };
+        let mut i = 0;
+        // Each pass returns or passes an escape, so this many reach the end.
+        for _ in 0..=rest.len() {
+            let mut plain = rest.get(i..).unwrap_or(&[]).iter();
+            let Some(n) = plain.position(|&b| b == b'"' || b == b'\\' || b < 0x20) else {
+                break;
+            };
+            i += n;
+            match rest.get(i) {
                 Some(b'"') => {
+                    self.pos = start + i + 1;
                     // Between two quotes, which are ASCII: on character boundaries.
-                    let raw = self.text.get(start..self.pos).unwrap_or("");
-                    self.pos += 1;
-                    return Ok(raw);
+                    return Ok(self.text.get(start..start + i).unwrap_or(""));
                 }
-                Some(b'\\') => {
-                    self.pos += 1;
-                    match self.peek() {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                            self.pos += 1
+                Some(b'\\') => match rest.get(i + 1) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                    Some(b'u') => {
+                        let digits = rest.get(i + 2..).unwrap_or(&[]).iter().take(4);
+                        let hex = digits.take_while(|c| c.is_ascii_hexdigit()).count();
+                        if hex < 4 {
+                            return fail(self, i + 2 + hex, Syntax::InvalidEscape);
                         }
-                        Some(b'u') => {
-                            self.pos += 1;
-                            for _ in 0..4 {
-                                match self.peek() {
-                                    Some(c) if c.is_ascii_hexdigit() => self.pos += 1,
-                                    _ => return Err(self.syntax(Syntax::InvalidEscape)),
-                                }
-                            }
-                        }
-                        _ => return Err(self.syntax(Syntax::InvalidEscape)),
+                        i += 6;
                     }
-                }
-                Some(0x00..=0x1f) => return Err(self.syntax(Syntax::ControlCharacterInString)),
-                Some(_) => self.pos += 1,
+                    _ => return fail(self, i + 1, Syntax::InvalidEscape),
+                },
+                _ => return fail(self, i, Syntax::ControlCharacterInString),
             }
         }
+        fail(self, rest.len(), Syntax::UnexpectedEnd)
     }
 
     fn digits(&mut self) -> usize {
-        let start = self.pos;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
-        }
-        self.pos - start
+        let n = self
+            .rest()
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        self.pos += n;
+        n
     }
 
     /// At `-` or a digit: skips a number, classifies it as a size value.
@@ -471,6 +482,7 @@ mod tests {
         bad(r#"{"a":[1,]}"#, 8, Syntax::TrailingComma);
         bad(r#"{"a" 1}"#, 5, Syntax::ExpectedColon);
         bad(r#"{a:1}"#, 1, Syntax::ExpectedKey);
+        bad(r#"{"a":1,x}"#, 7, Syntax::ExpectedKey);
         bad(r#"{"a":01}"#, 6, Syntax::ExpectedCommaOrEnd);
         bad(r#"{"a":1.}"#, 7, Syntax::InvalidNumber);
         bad(r#"{"a":tru}"#, 5, Syntax::InvalidLiteral);
