@@ -252,7 +252,11 @@ pub(crate) fn scan(text: &str, field: &str, max_depth: u8) -> Result<SizeValue, 
                         }
                         s.pos += 1;
                         let is_object = open == b'{';
-                        objects = (objects & !(1 << depth)) | (u64::from(is_object) << depth);
+                        if is_object {
+                            objects |= 1 << depth;
+                        } else {
+                            objects &= !(1 << depth);
+                        }
                         depth += 1;
                         next = if is_object {
                             Next::FirstKey

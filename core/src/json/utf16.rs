@@ -56,12 +56,14 @@ pub fn join_surrogate_escapes(json: &[u8], out: &mut [u8]) -> Option<usize> {
             i += 1;
             continue;
         }
-        let escape_len = if json.get(i + 1) == Some(&b'u') { 6 } else { 2 };
         let Some(high) = surrogate_at(json, i) else {
-            // A cut-off escape (invalid JSON) is copied as it is, never dropped.
-            let escape = json.get(i..i + escape_len).or(json.get(i..)).unwrap_or(&[]);
-            put(escape, &mut written)?;
-            i += escape_len;
+            // The backslash and the escaped byte, so `\\ud83d` is no escape; a `\u`'s digits
+            // follow as plain bytes. A cut-off escape (invalid JSON) is copied, never dropped.
+            put(
+                json.get(i..i + 2).or(json.get(i..)).unwrap_or(&[]),
+                &mut written,
+            )?;
+            i += 2;
             continue;
         };
         let low = surrogate_at(json, i + 6).filter(|_| (0xD800..0xDC00).contains(&high));
@@ -117,6 +119,10 @@ mod tests {
             (r#""\ude00\ud83d""#, "\"\u{FFFD}\u{FFFD}\""),
             // Escaped backslashes and other escapes are left alone.
             (r#""\\ud83d\n\u00e9""#, r#""\\ud83d\n\u00e9""#),
+            // An escape right before a pair does not hide it.
+            (r#""\n\ud83d\ude00""#, "\"\\n😀\""),
+            // Two high halves: each stands alone.
+            (r#""\ud83d\ud83d""#, "\"\u{FFFD}\u{FFFD}\""),
         ];
         for (json, joined) in cases {
             assert_eq!(text(&join(json)), joined, "{json}");
