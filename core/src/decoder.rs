@@ -569,87 +569,79 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
     /// registers (a merged in-memory result cost a store-forwarding stall per frame).
     #[inline(never)]
     fn step(&mut self, input: &[u8]) -> Step {
-        // A prefix that completes here leads straight on into its payload: one pass through
-        // the prefix states, then one through the payload states, no loop.
-        if !matches!(self.state, State::Head { .. } | State::Length { .. }) {
-            return self.payload_step(input, 0);
-        }
         let h = self.fmt().head_len();
         let mut consumed = 0usize;
-        if let State::Head { have } = self.state
-            && usize::from(have) < h
-        {
-            let have = usize::from(have);
-            let take = (h - have).min(input.len());
-            if let Some(src) = input.get(..take) {
-                self.buf.store_at(have, src);
-            }
-            consumed += take;
-            self.state = State::Head {
-                have: (have + take) as u8,
-            };
-            if have + take < h {
-                return Step::new(consumed, Kind::Partial, 0);
-            }
-        }
-        let rest = input.get(consumed..).unwrap_or(&[]);
-        let Ok((used, start)) = self.take_field(rest) else {
-            return Step::new(consumed, Kind::Failed, 0);
-        };
-        consumed += used;
-        match start {
-            None => return Step::new(consumed, Kind::Partial, 0),
-            Some(Start::Payload) => {}
-            Some(Start::Empty) => return self.fill(consumed, 0),
-            Some(Start::Stream(len)) => {
-                return Step::new(consumed, Kind::StreamStart, len);
-            }
-        }
-        self.payload_step(input, consumed)
-    }
-
-    /// The payload states' part of [`step`](Self::step), after `consumed` prefix bytes.
-    #[inline(always)]
-    fn payload_step(&mut self, input: &[u8], mut consumed: usize) -> Step {
-        let h = self.fmt().head_len();
-        let rest = input.get(consumed..).unwrap_or(&[]);
-        match self.state {
-            State::Buffering { span, filled } => {
-                // Fits the buffer, hence a usize.
-                let len = span.len() as usize;
-                if filled == 0 && len <= rest.len() {
-                    // The prefix straddled but the payload lies inside this chunk.
+        // At most two passes: the prefix states return unless the payload started, and then
+        // the state is a payload state, whose arms all return.
+        loop {
+            let rest = input.get(consumed..).unwrap_or(&[]);
+            match self.state {
+                State::Head { .. } | State::Length { .. } => {
+                    if let State::Head { have } = self.state
+                        && usize::from(have) < h
+                    {
+                        let have = usize::from(have);
+                        let take = (h - have).min(rest.len());
+                        if let Some(src) = rest.get(..take) {
+                            self.buf.store_at(have, src);
+                        }
+                        consumed += take;
+                        self.state = State::Head {
+                            have: (have + take) as u8,
+                        };
+                        if have + take < h {
+                            return Step::new(consumed, Kind::Partial, 0);
+                        }
+                    }
+                    let rest = input.get(consumed..).unwrap_or(&[]);
+                    let Ok((used, start)) = self.take_field(rest) else {
+                        return Step::new(consumed, Kind::Failed, 0);
+                    };
+                    consumed += used;
+                    match start {
+                        None => return Step::new(consumed, Kind::Partial, 0),
+                        Some(Start::Payload) => {}
+                        Some(Start::Empty) => return self.fill(consumed, 0),
+                        Some(Start::Stream(len)) => {
+                            return Step::new(consumed, Kind::StreamStart, len);
+                        }
+                    }
+                }
+                State::Buffering { span, filled } => {
+                    // Fits the buffer, hence a usize.
+                    let len = span.len() as usize;
+                    if filled == 0 && len <= rest.len() {
+                        // The prefix straddled but the payload lies inside this chunk.
+                        self.state = FRESH;
+                        self.frame_done(span.total());
+                        return Step::new(consumed + len, Kind::FrameInInput, len as u64);
+                    }
+                    let take = (len - filled).min(rest.len());
+                    if let Some(src) = rest.get(..take) {
+                        self.buf.store_at(h + filled, src);
+                    }
+                    return self.fill(consumed + take, take);
+                }
+                State::Streaming { remaining, .. } | State::Skipping { remaining, .. } => {
+                    if rest.is_empty() {
+                        return Step::new(consumed, Kind::Partial, 0);
+                    }
+                    // `min` with the input's length fits a usize.
+                    let take = remaining.min(rest.len() as u64) as usize;
+                    consumed += take;
+                    return match self.pass(take) {
+                        Passed::Streamed => Step::new(consumed, Kind::StreamPiece, take as u64),
+                        Passed::Skipped(len) => Step::new(consumed, Kind::Skipped, len),
+                        Passed::Pending => Step::new(consumed, Kind::Partial, 0),
+                    };
+                }
+                State::StreamDone { span } => {
                     self.state = FRESH;
                     self.frame_done(span.total());
-                    return Step::new(consumed + len, Kind::FrameInInput, len as u64);
+                    return Step::new(consumed, Kind::StreamEnd, 0);
                 }
-                let take = (len - filled).min(rest.len());
-                if let Some(src) = rest.get(..take) {
-                    self.buf.store_at(h + filled, src);
-                }
-                self.fill(consumed + take, take)
+                State::Failed(_) => return Step::new(consumed, Kind::Failed, 0),
             }
-            State::Streaming { remaining, .. } | State::Skipping { remaining, .. } => {
-                if rest.is_empty() {
-                    return Step::new(consumed, Kind::Partial, 0);
-                }
-                // `min` with the input's length fits a usize.
-                let take = remaining.min(rest.len() as u64) as usize;
-                consumed += take;
-                match self.pass(take) {
-                    Passed::Streamed => Step::new(consumed, Kind::StreamPiece, take as u64),
-                    Passed::Skipped(len) => Step::new(consumed, Kind::Skipped, len),
-                    Passed::Pending => Step::new(consumed, Kind::Partial, 0),
-                }
-            }
-            State::StreamDone { span } => {
-                self.state = FRESH;
-                self.frame_done(span.total());
-                Step::new(consumed, Kind::StreamEnd, 0)
-            }
-            State::Failed(_) => Step::new(consumed, Kind::Failed, 0),
-            // A complete prefix always moves on to a payload state (`start_payload`).
-            State::Head { .. } | State::Length { .. } => Step::new(consumed, Kind::Partial, 0),
         }
     }
 
