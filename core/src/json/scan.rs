@@ -493,6 +493,7 @@ mod tests {
         bad(r#"{"a":"\x"}"#, 7, Syntax::InvalidEscape);
         bad(r#"{"a":"\u12G4"}"#, 10, Syntax::InvalidEscape);
         bad(r#"{"a":"\u12"}"#, 10, Syntax::InvalidEscape);
+        bad(r#"{"a":"x\u1G"}"#, 10, Syntax::InvalidEscape);
         bad("{\"a\":\"\n\"}", 6, Syntax::ControlCharacterInString);
         bad(r#"{"a":1} x"#, 8, Syntax::TrailingCharacters);
         bad(r#"{"a":1"#, 6, Syntax::UnexpectedEnd);
