@@ -19,27 +19,32 @@ fn payloads(seed: u64, count: usize, max: u64) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// Adds an event to the items read so far (`open`: a streamed frame's head and pieces).
+fn add(items: &mut Vec<Item>, open: &mut Option<(Vec<u8>, Vec<u8>)>, event: Event<'_>) {
+    match event {
+        Event::Frame(f) => items.push(Item::Frame {
+            head: f.head.to_vec(),
+            payload: f.payload.to_vec(),
+        }),
+        Event::StreamStart { head, .. } => *open = Some((head.to_vec(), Vec::new())),
+        Event::StreamPiece(p) => open.as_mut().unwrap().1.extend_from_slice(p),
+        Event::StreamEnd => {
+            let (head, payload) = open.take().unwrap();
+            items.push(Item::Streamed { head, payload });
+        }
+        Event::Skipped { len } => items.push(Item::Skipped(len)),
+    }
+}
+
 /// Collects every event until the end of the stream, as items.
 fn collect_events<R: embedded_io::Read>(
     reader: &mut R,
     decoder: &mut LengthDecoder<[u8; 256]>,
 ) -> Result<Vec<Item>, ReadError<R::Error>> {
     let mut items = Vec::new();
-    let mut open: Option<(Vec<u8>, Vec<u8>)> = None;
+    let mut open = None;
     while let Some(event) = eio::read_event(reader, decoder)? {
-        match event {
-            Event::Frame(f) => items.push(Item::Frame {
-                head: f.head.to_vec(),
-                payload: f.payload.to_vec(),
-            }),
-            Event::StreamStart { head, .. } => open = Some((head.to_vec(), Vec::new())),
-            Event::StreamPiece(p) => open.as_mut().unwrap().1.extend_from_slice(p),
-            Event::StreamEnd => {
-                let (head, payload) = open.take().unwrap();
-                items.push(Item::Streamed { head, payload });
-            }
-            Event::Skipped { len } => items.push(Item::Skipped(len)),
-        }
+        add(&mut items, &mut open, event);
     }
     Ok(items)
 }
@@ -203,4 +208,51 @@ fn async_in_memory_on_a_tiny_executor() {
         got
     });
     assert!(got == sent);
+
+    // read_event_async hands out what read_event does: whole, streamed and skipped frames.
+    let sent = payloads(15, 60, 600);
+    let stream = encode_stream(FrameFormat::new(), &sent);
+    let config = FrameFormat::new()
+        .with_max_frame_len(400)
+        .with_streaming(true)
+        .with_oversize(Oversize::Skip);
+    let mut decoder = LengthDecoder::new(config, [0u8; 256]).unwrap();
+    let blocking = collect_events(&mut &stream[..], &mut decoder).unwrap();
+    assert!(blocking.iter().any(|i| matches!(i, Item::Streamed { .. })));
+    assert!(blocking.iter().any(|i| matches!(i, Item::Skipped(_))));
+    let mut decoder = LengthDecoder::new(config, [0u8; 256]).unwrap();
+    let mut input = &stream[..];
+    let events = block_on(async {
+        let (mut items, mut open) = (Vec::new(), None);
+        while let Some(event) = eio::read_event_async(&mut input, &mut decoder)
+            .await
+            .unwrap()
+        {
+            add(&mut items, &mut open, event);
+        }
+        items
+    });
+    assert_eq!(events, blocking);
+}
+
+/// The helpers' errors say what went wrong: the transport's error, or the framing error's own
+/// message, or what the caller must do.
+#[test]
+fn read_and_write_errors_say_what_went_wrong() {
+    use embedded_io::ErrorKind;
+    use unstick::EncodeError;
+    use unstick::eio::WriteError;
+    let framing = DecodeError::NonMinimalLength {
+        frame: 3,
+        offset: 40,
+    };
+    let read = |e: ReadError<ErrorKind>| e.to_string();
+    assert!(read(ReadError::Io(ErrorKind::ConnectionReset)).contains("ConnectionReset"));
+    assert_eq!(read(ReadError::Decode(framing)), framing.to_string());
+    assert!(read(ReadError::NoBuffer).contains("buffer larger than the head"));
+    assert!(read(ReadError::Streamed { len: 300 }).contains("300-byte frame"));
+    let refused = EncodeError::FrameTooLarge { len: 9, max: 8 };
+    let write = |e: WriteError<ErrorKind>| e.to_string();
+    assert!(write(WriteError::Io(ErrorKind::BrokenPipe)).contains("BrokenPipe"));
+    assert_eq!(write(WriteError::Encode(refused)), refused.to_string());
 }
