@@ -1,7 +1,7 @@
 //! The frame encoder: head, length field and payload, into a caller buffer.
 
 use crate::buffer::copy;
-use crate::error::EncodeError;
+use crate::error::{ConfigError, EncodeError};
 use crate::field::MAX_FIELD_LEN;
 use crate::format::{Format, FrameFormat, MAX_PREFIX_LEN};
 
@@ -120,10 +120,10 @@ impl<F: Format> LengthEncoder<F> {
         copy(head_bytes, head);
         // The head is at most `MAX_HEAD_LEN` (checked), so a whole field fits after it.
         let Some(field) = field_bytes.first_chunk_mut::<MAX_FIELD_LEN>() else {
-            return Err(EncodeError::HeadLength {
-                expected: MAX_PREFIX_LEN - MAX_FIELD_LEN,
-                got: h,
-            });
+            return Err(EncodeError::Format(ConfigError::HeadTooLong {
+                len: h,
+                max: crate::format::MAX_HEAD_LEN,
+            }));
         };
         let n = format.length().write(value, field)?;
         if let Some(len) = bytes.last_mut() {

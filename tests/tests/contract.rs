@@ -686,3 +686,17 @@ fn commit_of_nothing_mid_frame_hands_out_nothing() {
         assert_eq!(decoder.missing(), 20);
     }
 }
+
+/// A prefix shows its bytes; a fixed length field is never empty.
+#[test]
+fn prefixes_show_their_bytes_and_fields_are_never_empty() {
+    let prefix = LengthEncoder::new(FrameFormat::new()).prefix(5).unwrap();
+    assert_eq!(format!("{prefix:?}"), "Prefix([0, 0, 0, 5])");
+    for (field, len) in [
+        (unstick::FixedInt::U16_BE, 2),
+        (unstick::FixedInt::U64_BE, 8),
+    ] {
+        assert!(!field.is_empty());
+        assert_eq!(field.len(), len);
+    }
+}
