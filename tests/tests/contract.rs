@@ -700,3 +700,44 @@ fn prefixes_show_their_bytes_and_fields_are_never_empty() {
         assert_eq!(field.len(), len);
     }
 }
+
+/// A QUIC varint in more bytes than its value needs is refused (RFC 9000 allows it; the format
+/// refuses it unless told otherwise), for each longer form of a value of each size.
+#[test]
+fn quic_varints_longer_than_needed_are_refused() {
+    use unstick::LengthField;
+    let format = FrameFormat::new()
+        .with_length(LengthField::QuicVarint)
+        .with_max_frame_len(1 << 20);
+    let cases: [&[u8]; 4] = [
+        &[0x40, 0x05],                      // 5 in 2 bytes
+        &[0x80, 0x00, 0x00, 0x64],          // 100 in 4 bytes
+        &[0xc0, 0, 0, 0, 0, 0, 0x00, 0x64], // 100 in 8 bytes
+        &[0xc0, 0, 0, 0, 0, 0, 0x4e, 0x20], // 20,000 in 8 bytes
+    ];
+    for wire in cases {
+        let mut buf = vec![0u8; 1 << 20];
+        let mut decoder = LengthDecoder::new(format, &mut buf[..]).unwrap();
+        assert_eq!(
+            decoder.decode(wire).err(),
+            Some(DecodeError::NonMinimalLength {
+                frame: 0,
+                offset: 0
+            }),
+            "{wire:x?}"
+        );
+        let lenient = format.with_non_minimal_lengths(true);
+        let mut decoder = LengthDecoder::new(lenient, &mut buf[..]).unwrap();
+        let step = decoder.decode(wire).unwrap();
+        assert_eq!((step.consumed, step.event), (wire.len(), None));
+    }
+    // The shortest forms at each size's edges are read.
+    let minimal: [&[u8]; 3] = [&[0x3f], &[0x7f, 0xff], &[0xbf, 0xff, 0xff, 0xff]];
+    for wire in minimal {
+        let mut decoder =
+            LengthDecoder::new(format.with_max_frame_len(1 << 30), Vec::new()).unwrap();
+        let step = decoder.decode(wire).unwrap();
+        assert_eq!(step.consumed, wire.len());
+        assert!(decoder.missing() > 0, "{wire:x?}");
+    }
+}
