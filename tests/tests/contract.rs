@@ -741,3 +741,35 @@ fn quic_varints_longer_than_needed_are_refused() {
         assert!(decoder.missing() > 0, "{wire:x?}");
     }
 }
+
+/// A format's setters say what the format is, whatever was set before: setting the same
+/// policy twice keeps it.
+#[test]
+fn format_setters_are_idempotent() {
+    use unstick::Oversize;
+    let skip = FrameFormat::new().with_oversize(Oversize::Skip);
+    assert_eq!(
+        skip.with_oversize(Oversize::Skip).oversize(),
+        Oversize::Skip
+    );
+    assert_eq!(
+        skip.with_oversize(Oversize::Reject).oversize(),
+        Oversize::Reject
+    );
+    let streaming = FrameFormat::new().with_streaming(true);
+    assert!(streaming.with_streaming(true).streaming());
+    assert!(!streaming.with_streaming(false).streaming());
+    // Neither setter touches the other's flag.
+    assert!(streaming.with_oversize(Oversize::Skip).streaming());
+    assert_eq!(skip.with_streaming(true).oversize(), Oversize::Skip);
+}
+
+/// A length field name that does not parse says which names do.
+#[test]
+fn an_unknown_field_name_lists_the_known_ones() {
+    let error = "u33be".parse::<unstick::LengthField>().unwrap_err();
+    let text = error.to_string();
+    for name in ["u32be", "i32le", "leb128", "mqtt", "quic"] {
+        assert!(text.contains(name), "{text}");
+    }
+}
