@@ -759,9 +759,17 @@ fn format_setters_are_idempotent() {
     let streaming = FrameFormat::new().with_streaming(true);
     assert!(streaming.with_streaming(true).streaming());
     assert!(!streaming.with_streaming(false).streaming());
-    // Neither setter touches the other's flag.
+    let lenient = FrameFormat::new().with_non_minimal_lengths(true);
+    assert!(lenient.with_non_minimal_lengths(true).non_minimal_lengths());
+    assert!(
+        !lenient
+            .with_non_minimal_lengths(false)
+            .non_minimal_lengths()
+    );
+    // No setter touches another's flag.
     assert!(streaming.with_oversize(Oversize::Skip).streaming());
     assert_eq!(skip.with_streaming(true).oversize(), Oversize::Skip);
+    assert!(lenient.with_streaming(true).non_minimal_lengths());
 }
 
 /// A length field name that does not parse says which names do.
