@@ -781,3 +781,31 @@ fn an_unknown_field_name_lists_the_known_ones() {
         assert!(text.contains(name), "{text}");
     }
 }
+
+/// The presets' limits are the ones their specifications give.
+#[test]
+fn preset_limits_are_their_specifications() {
+    // HTTP/2: the default SETTINGS_MAX_FRAME_SIZE (16,384) plus the 6 bytes of type, flags and
+    // stream id the length does not count.
+    assert_eq!(FrameFormat::HTTP2.max_frame_len(), 16_390);
+    // TLS: 2^14 + 256 (RFC 8446 section 5.2).
+    assert_eq!(FrameFormat::TLS.max_frame_len(), 16_640);
+    // Modbus TCP: the 260-byte ADU less the 6 bytes before the unit id.
+    assert_eq!(FrameFormat::MODBUS_TCP.max_frame_len(), 254);
+}
+
+/// A bad value in format text says what that key expects.
+#[test]
+fn a_bad_format_value_says_what_its_key_expects() {
+    for (text, expected) in [
+        ("u32be,head=x", "a byte count"),
+        ("u32be,length=zz", "a length field"),
+        ("u32be,adjust=q", "a signed byte count"),
+        ("u32be,max=q", "1MiB"),
+        ("u32be,oversize=q", "reject or skip"),
+        ("u32be,streaming=q", "yes or no"),
+    ] {
+        let error = text.parse::<FrameFormat>().unwrap_err().to_string();
+        assert!(error.contains(expected), "{text}: {error}");
+    }
+}
