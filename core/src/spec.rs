@@ -244,8 +244,9 @@ impl FromStr for FrameFormat {
                 len: item.len(),
             };
             if item.is_empty() {
-                // A trailing comma is harmless; an empty item elsewhere is a typo.
-                if index > 0 && at > text.len() {
+                // A trailing comma is harmless (`at` is past the end only after the last item);
+                // an empty item elsewhere is a typo.
+                if at > text.len() {
                     continue;
                 }
                 return Err(error(ParseFormatErrorKind::EmptyItem));

@@ -803,9 +803,30 @@ fn a_bad_format_value_says_what_its_key_expects() {
         ("u32be,adjust=q", "a signed byte count"),
         ("u32be,max=q", "1MiB"),
         ("u32be,oversize=q", "reject or skip"),
+        ("u32be,oversize=yes", "reject or skip"),
         ("u32be,streaming=q", "yes or no"),
     ] {
         let error = text.parse::<FrameFormat>().unwrap_err().to_string();
         assert!(error.contains(expected), "{text}: {error}");
     }
+}
+
+/// Format text: one trailing comma is harmless, an empty item anywhere else is refused; both
+/// oversize policies are spelled out.
+#[test]
+fn format_text_commas_and_policies() {
+    use unstick::Oversize;
+    assert_eq!(
+        "u8,".parse::<FrameFormat>().map(|f| f.length().max_len()),
+        Ok(1)
+    );
+    for text in [",u8", "u8,,", "u8,,max=5", " , u8"] {
+        let error = text.parse::<FrameFormat>().unwrap_err();
+        assert!(error.to_string().contains("empty"), "{text}: {error}");
+    }
+    let skip: FrameFormat = "u32be,oversize=skip".parse().unwrap();
+    assert_eq!(skip.oversize(), Oversize::Skip);
+    let reject: FrameFormat = "u32be,oversize=REJECT".parse().unwrap();
+    assert_eq!(reject.oversize(), Oversize::Reject);
+    assert!(!reject.non_minimal_lengths());
 }
