@@ -4,7 +4,7 @@
 # the core down; a mutant no test notices is a gap, or an equivalent listed with its reason in
 # .cargo/mutants.toml. Prints the counts.
 #
-#   tests/mutants.sh                      # every mutant of core/src (about 1,350; 2 hours on 2 cores)
+#   tests/mutants.sh -j 2                 # every mutant of core/src (about 1,350; 2.5 hours on 2 cores)
 #   tests/mutants.sh --in-diff FILE.diff  # the mutants of changed lines (what CI runs)
 #   tests/mutants.sh --shard 1/8          # a fixed eighth
 #   tests/mutants.sh --install            # only install the pinned cargo-mutants
