@@ -118,6 +118,38 @@ impl JsonReference {
     }
 }
 
+/// The progress check of one run from a fresh decoder: after each chunk, in order, the
+/// decoder must report what the reference does for the stream's bytes fed so far.
+#[derive(Debug, Clone)]
+pub struct JsonProgressOracle {
+    stream: Vec<u8>,
+    fed: usize,
+    reference: JsonReference,
+}
+
+impl JsonProgressOracle {
+    /// The check of a decoder configured with `config` that will be fed `chunks` in order.
+    pub fn new(config: json::Config, chunks: &[&[u8]]) -> Self {
+        Self {
+            stream: chunks.concat(),
+            fed: 0,
+            reference: JsonReference::new(config),
+        }
+    }
+
+    /// Asserts that `decoder`, once it has taken every event of the next `chunk`, stands
+    /// where the reference does.
+    pub fn check<B: FrameBuffer>(&mut self, decoder: &json::Decoder<B>, chunk: &[u8]) {
+        self.fed += chunk.len();
+        assert_eq!(
+            JsonProgress::of(decoder),
+            self.reference.progress(&self.stream[..self.fed]),
+            "after the first {} bytes",
+            self.fed
+        );
+    }
+}
+
 /// Why [`read_header`] stopped, with the error `finish()` gives there.
 enum Stop {
     /// The bytes end inside the prefix or the header.

@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 use serde::Serialize;
 use unstick::{FrameFormat, LengthEncoder, LengthField, json};
-use unstick_tests::json_reference::{JsonProgress, JsonReference};
+use unstick_tests::json_reference::JsonProgressOracle;
 use unstick_tests::split;
 
 /// What a JSON decoder made of a stream.
@@ -29,21 +29,15 @@ fn run_json(config: json::Config, capacity: usize, chunks: &[&[u8]]) -> JsonOutc
     let mut decoder = json::Decoder::new(config, &mut buf[..]).unwrap();
     let mut frames = Vec::new();
     let mut open: Option<Frame> = None;
-    let stream = chunks.concat();
-    let mut reference = JsonReference::new(config);
-    let mut fed = 0;
+    let mut progress = JsonProgressOracle::new(config, chunks);
     for chunk in chunks {
         let mut input: &[u8] = chunk;
-        fed += chunk.len();
         loop {
             let step = match decoder.decode(input) {
                 Ok(step) => step,
                 Err(e) => {
                     assert_eq!(decoder.decode(b"x").err(), Some(e), "stays failed");
-                    assert_eq!(
-                        JsonProgress::of(&decoder),
-                        reference.progress(&stream[..fed])
-                    );
+                    progress.check(&decoder, chunk);
                     return JsonOutcome {
                         frames,
                         end: Err(e),
@@ -85,10 +79,7 @@ fn run_json(config: json::Config, capacity: usize, chunks: &[&[u8]]) -> JsonOutc
                 }
             }
         }
-        assert_eq!(
-            JsonProgress::of(&decoder),
-            reference.progress(&stream[..fed])
-        );
+        progress.check(&decoder, chunk);
     }
     JsonOutcome {
         frames,
@@ -102,11 +93,8 @@ fn run_json_all(config: json::Config, capacity: usize, chunks: &[&[u8]]) -> Json
     let mut decoder = json::Decoder::new(config, &mut buf[..]).unwrap();
     let mut frames = Vec::new();
     let mut open: Option<Frame> = None;
-    let stream = chunks.concat();
-    let mut reference = JsonReference::new(config);
-    let mut fed = 0;
+    let mut progress = JsonProgressOracle::new(config, chunks);
     for chunk in chunks {
-        fed += chunk.len();
         let result = decoder.decode_all(chunk, |event| match event {
             json::Event::Header(h) => {
                 open = Some(Frame {
@@ -118,10 +106,7 @@ fn run_json_all(config: json::Config, capacity: usize, chunks: &[&[u8]]) -> Json
             json::Event::BodyPiece(p) => open.as_mut().unwrap().body.extend_from_slice(p),
             json::Event::End => frames.push(open.take().unwrap()),
         });
-        assert_eq!(
-            JsonProgress::of(&decoder),
-            reference.progress(&stream[..fed])
-        );
+        progress.check(&decoder, chunk);
         if let Err(e) = result {
             return JsonOutcome {
                 frames,
