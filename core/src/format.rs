@@ -14,6 +14,15 @@ pub const MAX_HEAD_LEN: usize = 16;
 /// are refused by both directions as over the limit.
 pub const MAX_PAYLOAD_LEN: u64 = (1 << 56) - 1;
 
+/// `len`, or [`MAX_PAYLOAD_LEN`] if it is longer: what a limit on a payload's length means.
+pub(crate) const fn clamp_payload_len(len: u64) -> u64 {
+    if len > MAX_PAYLOAD_LEN {
+        MAX_PAYLOAD_LEN
+    } else {
+        len
+    }
+}
+
 /// The longest prefix (head and length field) a frame can have.
 pub const MAX_PREFIX_LEN: usize = MAX_HEAD_LEN + MAX_FIELD_LEN;
 
@@ -200,11 +209,7 @@ impl FrameFormat {
     /// the encoder refuses them. At most [`MAX_PAYLOAD_LEN`] (64 PiB): more means that.
     #[must_use]
     pub const fn with_max_frame_len(mut self, max: u64) -> Self {
-        self.max_frame_len = if max > MAX_PAYLOAD_LEN {
-            MAX_PAYLOAD_LEN
-        } else {
-            max
-        };
+        self.max_frame_len = clamp_payload_len(max);
         self
     }
 

@@ -85,11 +85,7 @@ impl Config {
     /// [`MAX_PAYLOAD_LEN`](crate::MAX_PAYLOAD_LEN), as for any frame: more means that.
     #[must_use]
     pub const fn with_max_header_len(mut self, max: u64) -> Self {
-        self.max_header_len = if max > crate::MAX_PAYLOAD_LEN {
-            crate::MAX_PAYLOAD_LEN
-        } else {
-            max
-        };
+        self.max_header_len = crate::format::clamp_payload_len(max);
         self
     }
 
