@@ -589,10 +589,9 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
                         self.state = State::Head {
                             have: (have + take) as u8,
                         };
-                        if have + take < h {
-                            return Step::new(consumed, Kind::Partial, 0);
-                        }
                     }
+                    // A head still incomplete took all of the input: no field byte is left, and
+                    // `take_field` of nothing changes nothing.
                     let rest = input.get(consumed..).unwrap_or(&[]);
                     let Ok((used, start)) = self.take_field(rest) else {
                         return Step::new(consumed, Kind::Failed, 0);
@@ -646,13 +645,17 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
     }
 
     /// Feeds length-field bytes: how many it took, and once the field is complete, what it
-    /// leads to.
+    /// leads to. Called once the head is whole, or with no bytes.
     fn take_field(&mut self, bytes: &[u8]) -> Result<(usize, Option<Start>), DecodeError> {
         let format = self.fmt();
+        debug_assert!(
+            bytes.is_empty()
+                || !matches!(self.state, State::Head { have } if usize::from(have) < format.head_len())
+        );
         // A whole head and no field byte yet is `Head { have: head_len }`.
         let mut partial = match self.state {
             State::Length { partial } => partial,
-            State::Head { have } if usize::from(have) >= format.head_len() => Partial::NEW,
+            State::Head { .. } => Partial::NEW,
             _ => return Ok((0, None)),
         };
         let field = format.length();
@@ -1103,11 +1106,13 @@ impl<B: FrameBuffer, F: Format> LengthDecoder<B, F> {
         if stop {
             return ControlFlow::Break(input);
         }
-        // A frame that starts here and ends in a later chunk: buffer what is here.
+        // A frame that starts here and ends in a later chunk (`frame_by` found no whole frame
+        // where `prefix_by` finds a prefix: its payload is longer than the input's rest):
+        // buffer what is here.
         if let Some((start, len)) = whole.prefix_by::<PLAIN>(input, &read)
             && let Some((head, body)) = input.split_at_checked(start)
-            && (body.len() as u64) < len
         {
+            debug_assert!((body.len() as u64) < len);
             self.buf.store_at(0, head.get(..h).unwrap_or(&[]));
             self.buf.store_at(h, body);
             self.state = State::Buffering {
